@@ -1,0 +1,29 @@
+"""backupkit-emulator: a local AWS endpoint for backupkit.dynamodb.
+
+moto, extended in moto's own style with the AWS Backup operations moto lacks,
+AWS's behaviour where moto differs and our collection meets it, and faults and
+latency on demand. Not shipped in the collection.
+"""
+
+from __future__ import annotations
+
+import threading
+
+__all__ = ["install"]
+
+_installed = False
+_lock = threading.Lock()
+
+
+def install() -> None:
+    """Apply every extension to moto once (idempotent)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        from . import backup, dynamodb, sts
+
+        backup.install()
+        dynamodb.install()
+        sts.install()
+        _installed = True

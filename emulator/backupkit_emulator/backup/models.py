@@ -1,0 +1,43 @@
+"""AWS Backup backend: moto's BackupBackend plus the operations moto lacks.
+
+Each concern lives in its own module as a backend mixin (state + operations)
+and a response mixin (request handlers). The backend's state is per account and
+region, like every moto backend, and moto's reset clears it.
+"""
+
+from __future__ import annotations
+
+from moto.backup.models import BackupBackend
+from moto.core.base_backend import BackendDict
+
+from .jobs import JobsBackendMixin
+from .plans import PlansBackendMixin
+from .recovery_points import RecoveryPointsBackendMixin
+from .region_settings import RegionSettingsBackendMixin
+from .resources import ResourcesBackendMixin
+from .selections import SelectionsBackendMixin
+from .vaults import VaultsBackendMixin
+
+
+class BackupkitBackend(
+    PlansBackendMixin,
+    SelectionsBackendMixin,
+    VaultsBackendMixin,
+    RegionSettingsBackendMixin,
+    JobsBackendMixin,
+    RecoveryPointsBackendMixin,
+    ResourcesBackendMixin,
+    BackupBackend,
+):
+    def __init__(self, region_name: str, account_id: str):
+        super().__init__(region_name, account_id)
+        self._setup_plans()
+        self._setup_selections()
+        self._setup_vaults()
+        self._setup_region_settings()
+        self._setup_jobs()
+        self._setup_recovery_points()
+        self._setup_resources()
+
+
+backup_backends = BackendDict(BackupkitBackend, "backup")

@@ -1,0 +1,193 @@
+"""WSGI middleware: latency and injected faults, plus the control endpoint.
+
+Every AWS request passes through :class:`FaultMiddleware` before moto sees it.
+It sleeps ``latency_ms``, then with ``error_rate`` answers HTTP 500
+``InternalServerError`` and with ``throttle_rate`` answers the service's
+throttling error, each in the wire format of the service's protocol so that
+botocore parses and retries it as it would a real AWS answer.
+
+The control endpoint (not an AWS API) lives under ``/_backupkit/``:
+
+``GET /_backupkit/settings``
+    the current settings as JSON
+``POST /_backupkit/settings``
+    a JSON object of settings to change, e.g. ``{"throttle_rate": 0.2}``;
+    answers the new settings, or HTTP 400 naming the bad key
+``GET /_backupkit/health``
+    ``{"status": "ok"}``
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+from .settings import SETTINGS, Settings
+
+CONTROL_PREFIX = "/_backupkit/"
+
+# DynamoDB operations that act on items: AWS throttles these with
+# ProvisionedThroughputExceededException; control-plane calls get ThrottlingException.
+DYNAMODB_DATA_OPERATIONS = frozenset(
+    {
+        "BatchGetItem",
+        "BatchWriteItem",
+        "DeleteItem",
+        "GetItem",
+        "PutItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "TransactWriteItems",
+        "UpdateItem",
+        "ExecuteStatement",
+        "BatchExecuteStatement",
+        "ExecuteTransaction",
+    }
+)
+
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+@lru_cache(maxsize=None)
+def _protocols() -> dict[str, tuple[str, str]]:
+    """signing name / endpoint prefix -> (protocol, JSON error namespace)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    table: dict[str, tuple[str, str]] = {}
+    for name in session.get_available_services():
+        try:
+            meta = session.get_service_model(name).metadata
+        except Exception:  # pragma: no cover - a broken model in botocore
+            continue
+        protocol = meta.get("protocol", "json")
+        target = meta.get("targetPrefix", "")
+        for key in (meta.get("signingName"), meta.get("endpointPrefix"), name):
+            if key and key not in table:
+                table[key] = (protocol, target)
+    return table
+
+
+def service_of(environ: dict[str, Any]) -> str | None:
+    match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match:
+        return match.group(1)
+    host = environ.get("HTTP_HOST", "")
+    return host.split(".")[0] if ".amazonaws.com" in host else None
+
+
+def operation_of(environ: dict[str, Any]) -> str | None:
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    return None
+
+
+def error_response(service: str | None, status: int, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """An AWS error in the wire format of ``service``'s protocol."""
+    protocol, _ = _protocols().get(service or "", ("json", ""))
+    status_line = f"{status} {'Internal Server Error' if status >= 500 else 'Bad Request'}"
+    if protocol in ("query", "ec2"):
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            "<ErrorResponse><Error>"
+            f"<Type>{'Receiver' if status >= 500 else 'Sender'}</Type>"
+            f"<Code>{code}</Code><Message>{message}</Message>"
+            "</Error><RequestId>backupkit-emulator-fault</RequestId></ErrorResponse>"
+        ).encode()
+        return status_line, [("Content-Type", "text/xml")], body
+    if protocol == "rest-xml":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f"<Error><Code>{code}</Code><Message>{message}</Message>"
+            "<RequestId>backupkit-emulator-fault</RequestId></Error>"
+        ).encode()
+        return status_line, [("Content-Type", "application/xml")], body
+    # json and rest-json: botocore reads __type or the x-amzn-ErrorType header
+    body = json.dumps({"__type": code, "message": message}).encode()
+    headers = [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-ErrorType", code)]
+    return status_line, headers, body
+
+
+def throttle_code(service: str | None, operation: str | None) -> str:
+    if service == "dynamodb" and operation in DYNAMODB_DATA_OPERATIONS:
+        return "ProvisionedThroughputExceededException"
+    if service == "s3":
+        return "SlowDown"
+    protocol, _ = _protocols().get(service or "", ("json", ""))
+    # Query-protocol services (IAM, STS, ...) name it "Throttling".
+    return "Throttling" if protocol in ("query", "ec2") else "ThrottlingException"
+
+
+class FaultMiddleware:
+    """Wraps the moto WSGI application with latency, faults and the control endpoint."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], settings: Settings = SETTINGS):
+        self.app = app
+        self.settings = settings
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL_PREFIX):
+            return self._control(environ, start_response, path[len(CONTROL_PREFIX):])
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+
+        settings = self.settings
+        if settings.latency_ms > 0:
+            time.sleep(settings.latency_ms / 1000.0)
+        service = service_of(environ)
+        if service and settings.chance(settings.error_rate):
+            return self._fail(environ, start_response, service, 500, "InternalServerError",
+                              "Injected internal error (backupkit-emulator --error-rate)")
+        if service and settings.chance(settings.throttle_rate):
+            code = throttle_code(service, operation_of(environ))
+            status = 503 if code == "SlowDown" else 400
+            return self._fail(environ, start_response, service, status, code,
+                              "Rate exceeded (backupkit-emulator --throttle-rate)")
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _fail(environ: dict[str, Any], start_response: Callable[..., Any], service: str,
+              status: int, code: str, message: str) -> list[bytes]:
+        _drain(environ)
+        status_line, headers, body = error_response(service, status, code, message)
+        if status == 503:
+            status_line = "503 Service Unavailable"
+        start_response(status_line, headers + [("Content-Length", str(len(body)))])
+        return [body]
+
+    def _control(self, environ: dict[str, Any], start_response: Callable[..., Any], name: str) -> list[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        status, payload = "200 OK", {}
+        if name == "health":
+            payload = {"status": "ok"}
+        elif name == "settings" and method == "GET":
+            payload = self.settings.as_dict()
+        elif name == "settings" and method in ("POST", "PUT"):
+            raw = _drain(environ)
+            try:
+                values = json.loads(raw or b"{}")
+                if not isinstance(values, dict):
+                    raise ValueError("body must be a JSON object")
+                payload = self.settings.update(values)
+            except ValueError as exc:
+                status, payload = "400 Bad Request", {"error": str(exc)}
+        else:
+            status, payload = "404 Not Found", {"error": f"no control call {method} {CONTROL_PREFIX}{name}"}
+        body = json.dumps(payload).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def _drain(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    return stream.read(length) if stream is not None and length > 0 else b""

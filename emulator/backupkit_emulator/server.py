@@ -1,0 +1,118 @@
+"""The ``backupkit-emulator`` command and an in-process server for tests."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any, Sequence
+
+from .settings import SETTINGS
+
+
+def make_app() -> Any:
+    """The WSGI application: moto's dispatcher, patched, behind the fault middleware."""
+    from . import install
+
+    install()
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from .faults import FaultMiddleware
+
+    return FaultMiddleware(DomainDispatcherApplication(create_backend_app))
+
+
+def _make_server(host: str, port: int) -> Any:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    return make_server(host, port, make_app(), threaded=True, request_handler=MotoRequestHandler)
+
+
+class EmulatorServer:
+    """Runs the emulator in a background thread (for tests); port 0 picks a free port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self._server = _make_server(host, port)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "EmulatorServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> "EmulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="backupkit-emulator",
+        description="A local AWS endpoint (moto + AWS Backup) with faults and latency on demand.",
+        epilog="Change settings of a running emulator with POST /_backupkit/settings (JSON body).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, required=True, help="port to listen on (0 picks a free one)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="milliseconds added to every request")
+    parser.add_argument("--throttle-rate", type=float, default=0.0,
+                        help="fraction of requests answered with the service's throttling error")
+    parser.add_argument("--error-rate", type=float, default=0.0,
+                        help="fraction of requests answered with HTTP 500 InternalServerError")
+    parser.add_argument("--unprocessed-rate", type=float, default=0.0,
+                        help="fraction of BatchWriteItem items left unwritten and returned in UnprocessedItems")
+    parser.add_argument("--seed", type=int, default=None, help="seed for the fault generator (repeatable runs)")
+    parser.add_argument("--job-seconds", type=float, default=1.0,
+                        help="seconds a backup or restore job takes from CREATED to COMPLETED (default 1)")
+    parser.add_argument("--iam-enforce", action="store_true",
+                        help="authorise requests signed by IAM users / assumed roles against their policies")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        SETTINGS.update(
+            {
+                "latency_ms": args.latency_ms,
+                "throttle_rate": args.throttle_rate,
+                "error_rate": args.error_rate,
+                "unprocessed_rate": args.unprocessed_rate,
+                "seed": args.seed,
+                "job_seconds": args.job_seconds,
+                "iam_enforce": args.iam_enforce,
+            }
+        )
+    except ValueError as exc:
+        print(f"backupkit-emulator: {exc}", file=sys.stderr)
+        return 2
+    server = _make_server(args.host, args.port)
+
+    def _stop(signum: int, frame: Any) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    host, port = server.server_address[:2]
+    print(f"listening on http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
