@@ -36,3 +36,19 @@ def paginate(items: Sequence[Any], max_results: Any, next_token: str | None) -> 
     if end < len(items):
         token = base64.urlsafe_b64encode(json.dumps({"offset": end}).encode()).decode()
     return page, token
+
+
+def query_page(items: Sequence[Any], querystring: dict[str, list[str]]) -> tuple[list[Any], str | None]:
+    """Paginate ``items`` by the ``maxResults`` / ``nextToken`` query parameters.
+
+    Those are the wire names AWS Backup's List* operations use. A MaxResults that
+    is not an integer is refused with InvalidParameterValueException.
+    """
+    max_results = (querystring.get("maxResults") or [None])[0]
+    next_token = (querystring.get("nextToken") or [None])[0]
+    if max_results not in (None, ""):
+        try:
+            max_results = int(max_results)
+        except (TypeError, ValueError):
+            raise InvalidParameterValueException(f"MaxResults must be an integer, got {max_results!r}.") from None
+    return paginate(items, max_results, next_token)

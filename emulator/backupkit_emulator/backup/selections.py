@@ -1,16 +1,190 @@
-"""AWS Backup: selections (backend and response mixins)."""
+"""AWS Backup: selections (resource assignments), which moto lacks.
+
+A selection belongs to a live backup plan. AWS stores the BackupSelection document
+as given, except that ``Conditions`` always comes back with all four operators
+(``StringEquals``, ``StringNotEquals``, ``StringLike``, ``StringNotLike``), empty
+lists for those not given; amazon.aws.backup_selection relies on that form.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 from typing import Any
+
+from moto.core.common_models import BaseModel
+from moto.core.utils import unix_time
+from moto.moto_api._internal import mock_random
+
+from .exceptions import (
+    InvalidParameterValueException,
+    MissingParameterValueException,
+    ResourceNotFoundException,
+)
+from .pagination import query_page
+from .plans import validate_creator_request_id
+
+CONDITION_OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
+_SELECTION_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+# IAM's own pattern for a role ARN (any partition).
+_ROLE_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
+
+
+def validate_selection(selection: Any) -> None:
+    """Refuse a BackupSelection without a valid name or IAM role ARN.
+
+    A selection with no Resources, ListOfTags or Conditions is accepted: AWS then
+    selects every supported, opted-in resource (its API reference warns about it).
+    """
+    if not isinstance(selection, dict):
+        raise MissingParameterValueException("BackupSelection is required.")
+    name = selection.get("SelectionName")
+    if not name:
+        raise MissingParameterValueException("SelectionName is required.")
+    if not _SELECTION_NAME.match(name):
+        raise InvalidParameterValueException(
+            f"Invalid selection name {name!r}: it must contain 1 to 50 alphanumeric or '-_.' characters."
+        )
+    role = selection.get("IamRoleArn")
+    if not role:
+        raise MissingParameterValueException("IamRoleArn is required.")
+    if not _ROLE_ARN.match(role):
+        raise InvalidParameterValueException(f"Invalid IAM role ARN: {role}")
+
+
+def stored_selection(selection: dict[str, Any]) -> dict[str, Any]:
+    """The document as AWS keeps it: as given, Conditions with all four operators."""
+    stored = copy.deepcopy(selection)
+    conditions = stored.get("Conditions") or {}
+    stored["Conditions"] = {op: conditions.get(op) or [] for op in CONDITION_OPERATORS}
+    return stored
+
+
+class Selection(BaseModel):
+    """A resource assignment: which resources a backup plan protects."""
+
+    def __init__(self, backup_plan_id: str, backup_selection: dict[str, Any], creator_request_id: str | None):
+        self.selection_id = str(mock_random.uuid4())
+        self.backup_plan_id = backup_plan_id
+        self.backup_selection = stored_selection(backup_selection)
+        self.creation_date = unix_time()
+        self.creator_request_id = creator_request_id
+
+    @property
+    def selection_name(self) -> str:
+        return self.backup_selection["SelectionName"]
+
+    @property
+    def iam_role_arn(self) -> str:
+        return self.backup_selection["IamRoleArn"]
+
+    def _with_request_id(self, dct: dict[str, Any]) -> dict[str, Any]:
+        if self.creator_request_id is not None:
+            dct["CreatorRequestId"] = self.creator_request_id
+        return dct
+
+    def to_create_dict(self) -> dict[str, Any]:
+        return {
+            "SelectionId": self.selection_id,
+            "BackupPlanId": self.backup_plan_id,
+            "CreationDate": self.creation_date,
+        }
+
+    def to_get_dict(self) -> dict[str, Any]:
+        """GetBackupSelection's answer."""
+        return self._with_request_id({
+            "BackupSelection": self.backup_selection,
+            "SelectionId": self.selection_id,
+            "BackupPlanId": self.backup_plan_id,
+            "CreationDate": self.creation_date,
+        })
+
+    def to_list_dict(self) -> dict[str, Any]:
+        """A BackupSelectionsListMember."""
+        return self._with_request_id({
+            "SelectionId": self.selection_id,
+            "SelectionName": self.selection_name,
+            "BackupPlanId": self.backup_plan_id,
+            "CreationDate": self.creation_date,
+            "IamRoleArn": self.iam_role_arn,
+        })
 
 
 class SelectionsBackendMixin:
     """State and operations; mixed into BackupkitBackend (moto's BackupBackend)."""
 
     def _setup_selections(self) -> None:
-        pass
+        # backup plan id -> selection id -> selection, in creation order
+        self.selections: dict[str, dict[str, Selection]] = {}
+
+    def selections_for_plan(self, plan_id: str) -> list[Selection]:
+        """The selections of a plan, oldest first (empty for an unknown plan)."""
+        return list(self.selections.get(plan_id, {}).values())
+
+    def create_backup_selection(
+        self, backup_plan_id: str, backup_selection: dict[str, Any], creator_request_id: str | None
+    ) -> Selection:
+        """AWS CreateBackupSelection: the plan must be live; a CreatorRequestId already
+        used on this plan returns that selection instead of making another."""
+        self.live_plan(backup_plan_id)  # type: ignore[attr-defined]
+        validate_creator_request_id(creator_request_id)
+        if creator_request_id:
+            for existing in self.selections_for_plan(backup_plan_id):
+                if existing.creator_request_id == creator_request_id:
+                    return existing
+        validate_selection(backup_selection)
+        selection = Selection(backup_plan_id, backup_selection, creator_request_id)
+        self.selections.setdefault(backup_plan_id, {})[selection.selection_id] = selection
+        return selection
+
+    def get_backup_selection(self, backup_plan_id: str, selection_id: str) -> Selection:
+        self.live_plan(backup_plan_id)  # type: ignore[attr-defined]
+        selection = self.selections.get(backup_plan_id, {}).get(selection_id)
+        if selection is None:
+            raise ResourceNotFoundException(
+                msg=f"Failed reading selection {selection_id} of backup plan {backup_plan_id}"
+            )
+        return selection
+
+    def list_backup_selections(self, backup_plan_id: str) -> list[Selection]:
+        self.live_plan(backup_plan_id)  # type: ignore[attr-defined]
+        return self.selections_for_plan(backup_plan_id)
+
+    def delete_backup_selection(self, backup_plan_id: str, selection_id: str) -> None:
+        self.get_backup_selection(backup_plan_id, selection_id)
+        del self.selections[backup_plan_id][selection_id]
 
 
 class SelectionsResponseMixin:
     """Request handlers; method names are the operations in snake_case."""
+
+    body: Any
+    querystring: dict[str, list[str]]
+    uri_match: dict[str, Any]
+    backup_backend: Any
+
+    def create_backup_selection(self) -> str:
+        params = json.loads(self.body or "{}")
+        selection = self.backup_backend.create_backup_selection(
+            self.uri_match["backupPlanId"], params.get("BackupSelection"), params.get("CreatorRequestId")
+        )
+        return json.dumps(selection.to_create_dict())
+
+    def get_backup_selection(self) -> str:
+        selection = self.backup_backend.get_backup_selection(
+            self.uri_match["backupPlanId"], self.uri_match["selectionId"]
+        )
+        return json.dumps(selection.to_get_dict())
+
+    def list_backup_selections(self) -> str:
+        selections = self.backup_backend.list_backup_selections(self.uri_match["backupPlanId"])
+        page, token = query_page(selections, self.querystring)
+        result: dict[str, Any] = {"BackupSelectionsList": [s.to_list_dict() for s in page]}
+        if token:
+            result["NextToken"] = token
+        return json.dumps(result)
+
+    def delete_backup_selection(self) -> str:
+        self.backup_backend.delete_backup_selection(self.uri_match["backupPlanId"], self.uri_match["selectionId"])
+        return "{}"

@@ -19,7 +19,9 @@ url_paths = {
     "{0}/audit/report-plans$": _dispatch,
     "{0}/audit/report-plans/(?P<reportPlanName>[^/]+)$": _dispatch,
     "{0}/backup/plans/?$": _dispatch,
-    "{0}/backup/plans/(?P<backupPlanId>[^/]+)/?$": _dispatch,
+    "{0}/backup/plans/(?P<backupPlanId>[^/]+)$": _dispatch,
+    # GetBackupPlan is sent with a trailing slash (botocore's request URI)
+    "{0}/backup/plans/(?P<backupPlanId>[^/]+)/$": _dispatch,
     "{0}/backup-vaults/$": _dispatch,
     "{0}/backup-vaults/(?P<backupVaultName>[^/]+)$": _dispatch,
     "{0}/backup-vaults/(?P<backupVaultName>[^/]+)/vault-lock$": _dispatch,
