@@ -21,9 +21,10 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from . import backup, dynamodb, sts
+        from . import backup, dynamodb, dynamodb_batch, sts
 
         backup.install()
         dynamodb.install()
+        dynamodb_batch.install()
         sts.install()
         _installed = True

@@ -1,7 +1,312 @@
-"""DynamoDB where moto differs from AWS in ways our collection meets."""
+"""DynamoDB where moto differs from AWS in ways our collection meets.
+
+What AWS does and moto 5.2.5 does not:
+
+- DescribeTable returns ``TableId``, a UUID fixed for the table's life
+  (community.aws.dynamodb_table reads it). A backup keeps its source's id; a
+  restored table gets a new one.
+- A table restored from a backup (or to a point in time) keeps the source's
+  billing mode and indexes, and (DynamoDB API) its encryption; tags, streams,
+  TTL and deletion protection are not restored. While the restore runs the table is ``CREATING`` and its
+  ``RestoreSummary.RestoreInProgress`` is true.
+- Backups made by AWS Backup are DynamoDB backups of type ``AWS_BACKUP``:
+  ``ListBackups`` lists them only for ``BackupType`` ``AWS_BACKUP`` or ``ALL``
+  (its default is ``USER``), and they are ``CREATING`` until the backup job ends.
+
+The AWS Backup model (``backup/jobs.py``) uses :func:`take_snapshot`,
+:func:`register_snapshot` and :func:`restore_snapshot` from here.
+"""
 
 from __future__ import annotations
 
+import copy
+from datetime import datetime, timezone
+from typing import Any
+
+from moto.core.utils import unix_time, utcnow
+from moto.dynamodb.models.table import Backup, RestoredPITTable, RestoredTable, Table
+from moto.moto_api._internal import mock_random
+
+__all__ = [
+    "BackupkitBackup",
+    "BackupkitRestoredPITTable",
+    "BackupkitRestoredTable",
+    "install",
+    "register_snapshot",
+    "restore_snapshot",
+    "snapshot_size_bytes",
+    "take_snapshot",
+]
+
+_installed = False
+
+#: DynamoDB ListBackups' BackupType filter: which backup types each value lists.
+BACKUP_TYPE_FILTER = {
+    "USER": {"USER"},
+    "SYSTEM": {"SYSTEM"},
+    "AWS_BACKUP": {"AWS_BACKUP"},
+    "ALL": {"USER", "SYSTEM", "AWS_BACKUP"},
+}
+
+
+# --------------------------------------------------------------------------- #
+# Table: TableId
+# --------------------------------------------------------------------------- #
+
+
+def _patch_table_id(table_cls: type) -> None:
+    """Give every table a TableId at creation and show it in DescribeTable."""
+    if getattr(table_cls, "_backupkit_table_id", False):
+        return
+    original_init = table_cls.__init__
+    original_describe = table_cls.describe
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.table_id = str(mock_random.uuid4())
+
+    def describe(self: Any, base_key: str = "TableDescription") -> dict[str, Any]:
+        result = original_describe(self, base_key=base_key)
+        table_id = getattr(self, "table_id", None)
+        if table_id is None:  # a table created before install()
+            table_id = self.table_id = str(mock_random.uuid4())
+        result[base_key]["TableId"] = table_id
+        return result
+
+    table_cls.__init__ = __init__
+    table_cls.describe = describe
+    table_cls._backupkit_table_id = True
+
+
+# --------------------------------------------------------------------------- #
+# Backups
+# --------------------------------------------------------------------------- #
+
+
+class BackupkitBackup(Backup):
+    """moto's DynamoDB Backup with TableId in summaries and an availability time.
+
+    ``available_at`` (naive UTC) makes the backup ``CREATING`` until then, as an
+    AWS Backup job's DynamoDB backup is until the job completes.
+    """
+
+    def __init__(self, *args: Any, available_at: datetime | None = None, **kwargs: Any):
+        self.available_at = available_at
+        super().__init__(*args, **kwargs)
+        self.size_bytes = snapshot_size_bytes(self)
+
+    @property
+    def status(self) -> str:
+        if self._status == "AVAILABLE" and self.available_at and utcnow() < self.available_at:
+            return "CREATING"
+        return self._status
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self._status = value
+
+    @property
+    def details(self) -> dict[str, Any]:  # type: ignore[override]
+        return dict(super().details, BackupSizeBytes=self.size_bytes)
+
+    @property
+    def summary(self) -> dict[str, Any]:  # type: ignore[override]
+        result = dict(super().summary, BackupSizeBytes=self.size_bytes)
+        table_id = getattr(self.table, "table_id", None)
+        if table_id:
+            result["TableId"] = table_id
+        return result
+
+
+def take_snapshot(ddb_backend: Any, table: Any, name: str, available_at: datetime) -> BackupkitBackup:
+    """Copy ``table`` now, as the DynamoDB backup an AWS Backup job makes (not yet registered)."""
+    return BackupkitBackup(
+        ddb_backend.account_id,
+        ddb_backend.region_name,
+        name,
+        table,
+        type_="AWS_BACKUP",
+        available_at=available_at,
+    )
+
+
+def register_snapshot(ddb_backend: Any, snapshot: Any) -> None:
+    """Make the snapshot a DynamoDB backup (ListBackups / DescribeBackup / RestoreTableFromBackup)."""
+    ddb_backend.backups[snapshot.arn] = snapshot
+
+
+def unregister_snapshot(ddb_backend: Any, snapshot: Any) -> None:
+    """Delete the DynamoDB backup behind a recovery point (no error if already gone)."""
+    ddb_backend.backups.pop(snapshot.arn, None)
+
+
+def snapshot_size_bytes(snapshot: Any) -> int:
+    """Bytes of item data in the snapshot, as DynamoDB counts item sizes."""
+    return sum(item.size() for item in snapshot.table.all_items())
+
+
+# --------------------------------------------------------------------------- #
+# Restored tables
+# --------------------------------------------------------------------------- #
+
+
+class BackupkitRestoredTable(RestoredTable):
+    """A table restored from a backup, as DynamoDB restores one.
+
+    Kept from the source (as at backup time): key schema, attribute definitions,
+    indexes, billing mode, provisioned throughput, items. Encryption is the
+    source's unless ``sse_specification`` overrides it. Not restored: tags
+    (unless ``tags`` is given, as AWS Backup's CopySourceTagsToRestoredResource
+    does), streams, TTL, deletion protection.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        account_id: str,
+        region: str,
+        backup: Any,
+        source_backup_arn: str | None = None,
+        sse_specification: dict[str, Any] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        ready_at: datetime | None = None,
+    ):
+        super().__init__(name, account_id=account_id, region=region, backup=backup)
+        source = backup.table
+        self.billing_mode = source.billing_mode
+        if sse_specification is None:
+            sse_specification = copy.deepcopy(getattr(source, "sse_specification", None))
+        self.sse_specification = sse_specification
+        self.tags = copy.deepcopy(tags) if tags else []
+        if source_backup_arn:
+            self.source_backup_arn = source_backup_arn
+        self.ready_at = ready_at
+
+    @property
+    def restore_in_progress(self) -> bool:
+        return bool(self.ready_at and utcnow() < self.ready_at)
+
+    def describe(self, base_key: str = "TableDescription") -> dict[str, Any]:
+        result = super().describe(base_key=base_key)
+        description = result[base_key]
+        if self.restore_in_progress:
+            description["TableStatus"] = "CREATING"
+            description["RestoreSummary"]["RestoreInProgress"] = True
+        if self.billing_mode == "PAY_PER_REQUEST":
+            description["BillingModeSummary"] = {
+                "BillingMode": "PAY_PER_REQUEST",
+                "LastUpdateToPayPerRequestDateTime": self.created_at,
+            }
+        return result
+
+
+class BackupkitRestoredPITTable(RestoredPITTable):
+    """A point-in-time restore: billing mode and encryption come from the source table, as in AWS."""
+
+    def __init__(self, name: str, account_id: str, region: str, source: Any):
+        super().__init__(name, account_id=account_id, region=region, source=source)
+        self.billing_mode = source.billing_mode
+        self.sse_specification = copy.deepcopy(getattr(source, "sse_specification", None))
+
+
+def restore_snapshot(
+    ddb_backend: Any,
+    target_table_name: str,
+    snapshot: Any,
+    source_backup_arn: str,
+    sse_specification: dict[str, Any] | None,
+    tags: list[dict[str, str]] | None,
+    ready_at: datetime,
+) -> Any:
+    """Create ``target_table_name`` holding exactly the snapshot's items.
+
+    Raises moto's TableAlreadyExistsException ("Table already exists: NAME") when
+    a table of that name exists, as DynamoDB's restore does.
+    """
+    from moto.dynamodb.exceptions import TableAlreadyExistsException
+
+    if target_table_name in ddb_backend.tables:
+        raise TableAlreadyExistsException(target_table_name)
+    table = BackupkitRestoredTable(
+        target_table_name,
+        account_id=ddb_backend.account_id,
+        region=ddb_backend.region_name,
+        backup=snapshot,
+        source_backup_arn=source_backup_arn,
+        sse_specification=sse_specification,
+        tags=tags,
+        ready_at=ready_at,
+    )
+    ddb_backend.tables[target_table_name] = table
+    return table
+
+
+# --------------------------------------------------------------------------- #
+# Responses
+# --------------------------------------------------------------------------- #
+
+
+def _epoch(value: Any) -> float | None:
+    """A request timestamp (parsed datetime or epoch number) as epoch seconds."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    return float(value)
+
+
+def _list_backups(self: Any) -> Any:
+    """ListBackups with AWS's BackupType filter (default USER), time range and paging."""
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.responses import DynamoResult
+
+    body = self.body
+    backup_type = body.get("BackupType") or "USER"
+    if backup_type not in BACKUP_TYPE_FILTER:
+        raise MockValidationException(
+            f"1 validation error detected: Value '{backup_type}' at 'backupType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [USER, SYSTEM, AWS_BACKUP, ALL]"
+        )
+    wanted = BACKUP_TYPE_FILTER[backup_type]
+    lower = _epoch(body.get("TimeRangeLowerBound"))
+    upper = _epoch(body.get("TimeRangeUpperBound"))
+    backups = []
+    for backup in self.dynamodb_backend.list_backups(body.get("TableName")):
+        created = unix_time(backup.creation_date_time)
+        if backup.type not in wanted:
+            continue
+        if lower is not None and created < lower:
+            continue
+        if upper is not None and created >= upper:
+            continue
+        backups.append(backup)
+    start = 0
+    exclusive_start = body.get("ExclusiveStartBackupArn")
+    if exclusive_start:
+        arns = [backup.arn for backup in backups]
+        start = arns.index(exclusive_start) + 1 if exclusive_start in arns else len(backups)
+    limit = body.get("Limit")
+    page = backups[start : start + int(limit)] if limit else backups[start:]
+    response: dict[str, Any] = {"BackupSummaries": [backup.summary for backup in page]}
+    if limit and start + int(limit) < len(backups):
+        response["LastEvaluatedBackupArn"] = page[-1].arn
+    return DynamoResult(response)
+
 
 def install() -> None:
-    """Patch moto's DynamoDB backend/responses (TableId, RestoreSummary, BatchWriteItem limits)."""
+    """Patch moto's DynamoDB models and responses (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    import moto.dynamodb.models as ddb_models
+    from moto.dynamodb.responses import DynamoHandler
+
+    _patch_table_id(Table)
+    # The backend creates these by their module-level names.
+    ddb_models.RestoredTable = BackupkitRestoredTable
+    ddb_models.RestoredPITTable = BackupkitRestoredPITTable
+    ddb_models.Backup = BackupkitBackup
+    DynamoHandler.list_backups = _list_backups
+    _installed = True

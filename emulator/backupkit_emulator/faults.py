@@ -13,6 +13,9 @@ The control endpoint (not an AWS API) lives under ``/_backupkit/``:
 ``POST /_backupkit/settings``
     a JSON object of settings to change, e.g. ``{"throttle_rate": 0.2}``;
     answers the new settings, or HTTP 400 naming the bad key
+``GET /_backupkit/stats`` / ``DELETE /_backupkit/stats``
+    requests counted per ``service.Operation`` (e.g. ``dynamodb.BatchWriteItem``;
+    REST services by HTTP method), and a reset of the counts
 ``GET /_backupkit/health``
     ``{"status": "ok"}``
 """
@@ -21,7 +24,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
+import uuid
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
@@ -52,27 +57,44 @@ DYNAMODB_DATA_OPERATIONS = frozenset(
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 
-@lru_cache(maxsize=None)
-def _protocols() -> dict[str, tuple[str, str]]:
-    """signing name / endpoint prefix -> (protocol, JSON error namespace)."""
+THROTTLE_MESSAGES = {
+    "ProvisionedThroughputExceededException": (
+        "The level of configured provisioned throughput for the table was exceeded. "
+        "Consider increasing your provisioning level with the UpdateTable API."
+    ),
+    "ThrottlingException": "Rate exceeded",
+    "Throttling": "Rate exceeded",
+    "SlowDown": "Please reduce your request rate.",
+}
+
+
+@lru_cache(maxsize=1)
+def _botocore_session() -> Any:
     import botocore.session
 
-    session = botocore.session.get_session()
-    table: dict[str, tuple[str, str]] = {}
-    for name in session.get_available_services():
-        try:
-            meta = session.get_service_model(name).metadata
-        except Exception:  # pragma: no cover - a broken model in botocore
-            continue
-        protocol = meta.get("protocol", "json")
-        target = meta.get("targetPrefix", "")
-        for key in (meta.get("signingName"), meta.get("endpointPrefix"), name):
-            if key and key not in table:
-                table[key] = (protocol, target)
-    return table
+    return botocore.session.get_session()
+
+
+@lru_cache(maxsize=None)
+def protocol_of(service: str | None) -> tuple[str, str]:
+    """(protocol, JSON version) of a service, by the signing name in its requests.
+
+    Only the one service model is loaded (loading all of botocore's takes
+    seconds); a name botocore does not know is treated as JSON.
+    """
+    from botocore.exceptions import DataNotFoundError
+
+    if not service:
+        return "json", "1.0"
+    try:
+        metadata = _botocore_session().get_service_model(service).metadata
+    except DataNotFoundError:
+        return "json", "1.0"
+    return metadata.get("protocol", "json"), metadata.get("jsonVersion", "1.0")
 
 
 def service_of(environ: dict[str, Any]) -> str | None:
+    """The signing name of the service a request is for (SigV4 credential scope, else host)."""
     match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
     if match:
         return match.group(1)
@@ -81,16 +103,20 @@ def service_of(environ: dict[str, Any]) -> str | None:
 
 
 def operation_of(environ: dict[str, Any]) -> str | None:
+    """The operation of a JSON-protocol request (``X-Amz-Target: DynamoDB_20120810.PutItem``)."""
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target.rsplit(".", 1)[-1]
     return None
 
 
-def error_response(service: str | None, status: int, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
+def error_response(
+    service: str | None, status: int, code: str, message: str
+) -> tuple[str, list[tuple[str, str]], bytes]:
     """An AWS error in the wire format of ``service``'s protocol."""
-    protocol, _ = _protocols().get(service or "", ("json", ""))
-    status_line = f"{status} {'Internal Server Error' if status >= 500 else 'Bad Request'}"
+    protocol, json_version = protocol_of(service)
+    reason = {500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Bad Request")
+    status_line = f"{status} {reason}"
     if protocol in ("query", "ec2"):
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>'
@@ -109,16 +135,18 @@ def error_response(service: str | None, status: int, code: str, message: str) ->
         return status_line, [("Content-Type", "application/xml")], body
     # json and rest-json: botocore reads __type or the x-amzn-ErrorType header
     body = json.dumps({"__type": code, "message": message}).encode()
-    headers = [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-ErrorType", code)]
+    content_type = f"application/x-amz-json-{json_version}" if protocol == "json" else "application/json"
+    headers = [("Content-Type", content_type), ("x-amzn-ErrorType", code)]
     return status_line, headers, body
 
 
 def throttle_code(service: str | None, operation: str | None) -> str:
+    """The error code AWS throttles ``operation`` of ``service`` with."""
     if service == "dynamodb" and operation in DYNAMODB_DATA_OPERATIONS:
         return "ProvisionedThroughputExceededException"
     if service == "s3":
         return "SlowDown"
-    protocol, _ = _protocols().get(service or "", ("json", ""))
+    protocol, _ = protocol_of(service)
     # Query-protocol services (IAM, STS, ...) name it "Throttling".
     return "Throttling" if protocol in ("query", "ec2") else "ThrottlingException"
 
@@ -129,6 +157,9 @@ class FaultMiddleware:
     def __init__(self, app: Callable[..., Iterable[bytes]], settings: Settings = SETTINGS):
         self.app = app
         self.settings = settings
+        # requests seen per "service.Operation" (JSON protocols) or "service.METHOD" (others)
+        self.stats: dict[str, int] = {}
+        self._stats_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -141,14 +172,15 @@ class FaultMiddleware:
         if settings.latency_ms > 0:
             time.sleep(settings.latency_ms / 1000.0)
         service = service_of(environ)
+        if service:
+            self._count(f"{service}.{operation_of(environ) or environ.get('REQUEST_METHOD', 'GET')}")
         if service and settings.chance(settings.error_rate):
             return self._fail(environ, start_response, service, 500, "InternalServerError",
                               "Injected internal error (backupkit-emulator --error-rate)")
         if service and settings.chance(settings.throttle_rate):
             code = throttle_code(service, operation_of(environ))
             status = 503 if code == "SlowDown" else 400
-            return self._fail(environ, start_response, service, status, code,
-                              "Rate exceeded (backupkit-emulator --throttle-rate)")
+            return self._fail(environ, start_response, service, status, code, THROTTLE_MESSAGES[code])
         return self.app(environ, start_response)
 
     @staticmethod
@@ -156,19 +188,28 @@ class FaultMiddleware:
               status: int, code: str, message: str) -> list[bytes]:
         _drain(environ)
         status_line, headers, body = error_response(service, status, code, message)
-        if status == 503:
-            status_line = "503 Service Unavailable"
-        start_response(status_line, headers + [("Content-Length", str(len(body)))])
+        headers = headers + [("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Length", str(len(body)))]
+        start_response(status_line, headers)
         return [body]
+
+    def _count(self, key: str) -> None:
+        with self._stats_lock:
+            self.stats[key] = self.stats.get(key, 0) + 1
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any], name: str) -> list[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         status, payload = "200 OK", {}
         if name == "health":
             payload = {"status": "ok"}
+        elif name == "stats" and method == "GET":
+            with self._stats_lock:
+                payload = dict(self.stats)
+        elif name == "stats" and method in ("DELETE", "POST"):
+            with self._stats_lock:
+                self.stats.clear()
         elif name == "settings" and method == "GET":
             payload = self.settings.as_dict()
-        elif name == "settings" and method in ("POST", "PUT"):
+        elif name == "settings" and method in ("POST", "PUT", "PATCH"):
             raw = _drain(environ)
             try:
                 values = json.loads(raw or b"{}")
@@ -177,6 +218,8 @@ class FaultMiddleware:
                 payload = self.settings.update(values)
             except ValueError as exc:
                 status, payload = "400 Bad Request", {"error": str(exc)}
+        elif name == "settings":
+            status, payload = "405 Method Not Allowed", {"error": f"{method} not allowed on {CONTROL_PREFIX}{name}"}
         else:
             status, payload = "404 Not Found", {"error": f"no control call {method} {CONTROL_PREFIX}{name}"}
         body = json.dumps(payload).encode()

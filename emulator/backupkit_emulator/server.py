@@ -23,19 +23,41 @@ def make_app() -> Any:
     return FaultMiddleware(DomainDispatcherApplication(create_backend_app))
 
 
-def _make_server(host: str, port: int) -> Any:
+def _request_handler(log_requests: bool) -> type:
+    """moto's request handler; without ``log_requests`` it logs errors only.
+
+    Werkzeug writes one line per request to stderr; a benchmark run makes tens
+    of thousands of requests, so the emulator is quiet unless asked.
+    """
     from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    if log_requests:
+        return MotoRequestHandler
+
+    class QuietRequestHandler(MotoRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return None
+
+    return QuietRequestHandler
+
+
+def _make_server(host: str, port: int, log_requests: bool = False) -> Any:
     from werkzeug.serving import make_server
 
-    return make_server(host, port, make_app(), threaded=True, request_handler=MotoRequestHandler)
+    return make_server(host, port, make_app(), threaded=True, request_handler=_request_handler(log_requests))
 
 
 class EmulatorServer:
-    """Runs the emulator in a background thread (for tests); port 0 picks a free port."""
+    """Runs the emulator in a background thread (for tests); port 0 picks a free port.
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self._server = _make_server(host, port)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    Quiet by default; ``log_requests=True`` logs every request as werkzeug does.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False):
+        self._server = _make_server(host, port, log_requests)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
 
     @property
     def endpoint(self) -> str:
@@ -65,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Change settings of a running emulator with POST /_backupkit/settings (JSON body).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, required=True, help="port to listen on (0 picks a free one)")
+    parser.add_argument("--port", type=_port, required=True, help="port to listen on (0 picks a free one)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="milliseconds added to every request")
     parser.add_argument("--throttle-rate", type=float, default=0.0,
                         help="fraction of requests answered with the service's throttling error")
@@ -78,11 +100,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds a backup or restore job takes from CREATED to COMPLETED (default 1)")
     parser.add_argument("--iam-enforce", action="store_true",
                         help="authorise requests signed by IAM users / assumed roles against their policies")
+    parser.add_argument("--log-requests", action="store_true",
+                        help="log every request to stderr (default: errors only)")
     return parser
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be a number from 0 to 65535, got {value!r}")
+    return port
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         SETTINGS.update(
             {
@@ -96,9 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
         )
     except ValueError as exc:
-        print(f"backupkit-emulator: {exc}", file=sys.stderr)
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
-    server = _make_server(args.host, args.port)
+    try:
+        server = _make_server(args.host, args.port, args.log_requests)
+    except OSError as exc:
+        print(f"{parser.prog}: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
     def _stop(signum: int, frame: Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -108,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, port = server.server_address[:2]
     print(f"listening on http://{host}:{port}", flush=True)
     try:
-        server.serve_forever()
+        server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
     return 0

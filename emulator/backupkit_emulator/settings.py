@@ -8,6 +8,7 @@ DynamoDB patches and the AWS Backup job model. It can be changed at start-up
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import dataclass, field, fields
@@ -18,6 +19,8 @@ RATE_FIELDS = ("throttle_rate", "error_rate", "unprocessed_rate")
 
 @dataclass
 class Settings:
+    """The emulator's knobs; rates are probabilities per request (or per item)."""
+
     latency_ms: float = 0.0
     throttle_rate: float = 0.0
     error_rate: float = 0.0
@@ -29,6 +32,7 @@ class Settings:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
+        """The public settings (what GET /_backupkit/settings answers)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
 
     def update(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -61,14 +65,35 @@ class Settings:
             return [i for i in range(len(population)) if self._rng.random() < rate]
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
 def _coerce(key: str, value: Any) -> Any:
+    """The typed value of one setting; ValueError naming the key if it is not valid."""
     if key == "seed":
-        return None if value is None else int(value)
+        if value is None:
+            return None
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(f"seed must be an integer or null, got {value!r}")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"seed must be an integer or null, got {value!r}") from None
     if key == "iam_enforce":
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return bool(value)
-    number = float(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+            return value.strip().lower() in _TRUE
+        if isinstance(value, (bool, int)) and not isinstance(value, float):
+            return bool(value)
+        raise ValueError(f"iam_enforce must be true or false, got {value!r}")
+    if isinstance(value, bool):
+        raise ValueError(f"{key} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{key} must be a finite number, got {value!r}")
     if key in RATE_FIELDS and not 0.0 <= number <= 1.0:
         raise ValueError(f"{key} must be between 0 and 1, got {value!r}")
     if number < 0:

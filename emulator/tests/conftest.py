@@ -44,7 +44,7 @@ def client(endpoint: str) -> Callable[..., Any]:
             region_name=region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": retries + 1, "mode": "standard"}),
+            config=Config(retries={"total_max_attempts": retries + 1, "mode": "standard"}),
         )
         params.update(kwargs)
         return boto3.client(service, **params)
