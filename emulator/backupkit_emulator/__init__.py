@@ -21,10 +21,11 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from . import backup, dynamodb, dynamodb_batch, sts
+        from . import backup, dynamodb, dynamodb_batch, iam, sts
 
         backup.install()
         dynamodb.install()
         dynamodb_batch.install()
         sts.install()
+        iam.install()
         _installed = True

@@ -12,15 +12,16 @@ from .settings import SETTINGS
 
 
 def make_app() -> Any:
-    """The WSGI application: moto's dispatcher, patched, behind the fault middleware."""
+    """The WSGI application: moto's dispatcher, patched, behind IAM enforcement and the fault middleware."""
     from . import install
 
     install()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from .enforce import EnforcementMiddleware
     from .faults import FaultMiddleware
 
-    return FaultMiddleware(DomainDispatcherApplication(create_backend_app))
+    return FaultMiddleware(EnforcementMiddleware(DomainDispatcherApplication(create_backend_app)))
 
 
 def _request_handler(log_requests: bool) -> type:
