@@ -1,0 +1,571 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to backupkit.dynamodb
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""AWS Backup plans for backupkit.dynamodb (private).
+
+Two halves:
+
+- AWS calls: small functions, each decorated once for error translation
+  (:class:`BackupErrorHandler`, which raises :class:`AnsibleBackupError`) and once
+  for retries.
+- Pure functions that validate the module's options, turn the options and AWS's
+  answers into one normalised snake_case shape, and compare them. They take plain
+  dicts and make no calls, so the unit tests exercise them directly.
+
+The normalised ("comparable") shape of a plan::
+
+    {
+        "backup_plan_name": str,
+        "rules": [rule, ...],                 # sorted by rule_name
+        "advanced_backup_settings": [...],    # sorted by resource_type
+        "tags": {str: str},
+    }
+
+    rule = {
+        "rule_name", "target_backup_vault_name", "schedule_expression",
+        "schedule_expression_timezone", "start_window_minutes",
+        "completion_window_minutes", "enable_continuous_backup",
+        "lifecycle": {...},                   # {} keeps backups forever
+        "recovery_point_tags": {...},         # keys and values exactly as given
+        "copy_actions": [copy_action, ...],   # sorted and de-duplicated: a set
+    }
+
+AWS's defaults are filled in on both sides, server-owned fields (RuleId, VersionId,
+dates) are left out, and user maps (tags, recovery point tags, backup options) are
+never case-converted.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_region_settings
+
+# What AWS fills in for a rule that leaves these out.
+RULE_DEFAULTS = {
+    "schedule_expression": "cron(0 5 ? * * *)",
+    "schedule_expression_timezone": "Etc/UTC",
+    "start_window_minutes": 480,
+    "completion_window_minutes": 10080,
+    "enable_continuous_backup": False,
+}
+
+# AWS keeps a recovery point in cold storage for at least this many days.
+COLD_STORAGE_MINIMUM_DAYS = 90
+# AWS refuses a start window shorter than this.
+MINIMUM_START_WINDOW = 60
+# Continuous backups are kept for at most this many days.
+CONTINUOUS_BACKUP_MAXIMUM_DAYS = 35
+
+RULE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+CRON_FIELD_PATTERN = re.compile(r"^[0-9A-Za-z,\-*/?#]+$")
+CRON_FIELD_NAMES = ("minutes", "hours", "day-of-month", "month", "day-of-week", "year")
+
+# option name <-> AWS field name, for the parts of a rule this module manages
+RULE_FIELDS = {
+    "rule_name": "RuleName",
+    "target_backup_vault_name": "TargetBackupVaultName",
+    "schedule_expression": "ScheduleExpression",
+    "schedule_expression_timezone": "ScheduleExpressionTimezone",
+    "start_window_minutes": "StartWindowMinutes",
+    "completion_window_minutes": "CompletionWindowMinutes",
+    "enable_continuous_backup": "EnableContinuousBackup",
+}
+LIFECYCLE_FIELDS = {
+    "move_to_cold_storage_after_days": "MoveToColdStorageAfterDays",
+    "delete_after_days": "DeleteAfterDays",
+    "opt_in_to_archive_for_supported_resources": "OptInToArchiveForSupportedResources",
+}
+# Rule fields of AWS's that this module does not manage: left out of the comparison,
+# and carried over unchanged when a rule of the same name is updated.
+MANAGED_RULE_KEYS = set(RULE_FIELDS.values()) | {"Lifecycle", "RecoveryPointTags", "CopyActions", "RuleId"}
+MANAGED_PLAN_KEYS = {"BackupPlanName", "Rules", "AdvancedBackupSettings"}
+
+CONTINUOUS_BACKUP_WARNING = (
+    "rule {rule!r}: enable_continuous_backup makes continuous (point-in-time) backups of Amazon RDS, "
+    "Aurora, Amazon S3 and SAP HANA on Amazon EC2 only; AWS Backup has no continuous backup for DynamoDB, "
+    "so DynamoDB tables get snapshot backups from this rule (DynamoDB's own point-in-time recovery is "
+    "set on the table)."
+)
+
+
+# --------------------------------------------------------------------------- AWS calls
+
+
+@BackupErrorHandler.common_error_handler("list backup plans")
+@AWSRetry.jittered_backoff()
+def list_backup_plans(client):
+    """Every live backup plan of the region (all pages)."""
+    paginator = client.get_paginator("list_backup_plans")
+    return paginator.paginate().build_full_result().get("BackupPlansList", [])
+
+
+@BackupErrorHandler.list_error_handler("get backup plan")
+@AWSRetry.jittered_backoff()
+def get_backup_plan(client, backup_plan_id):
+    """GetBackupPlan's answer, or None when there is no such plan."""
+    return client.get_backup_plan(BackupPlanId=backup_plan_id)
+
+
+@BackupErrorHandler.common_error_handler("list backup plan tags")
+@AWSRetry.jittered_backoff()
+def list_tags(client, resource_arn):
+    """Every tag of the resource (ListTags has no boto3 paginator; follow NextToken)."""
+    tags = {}
+    params = {"ResourceArn": resource_arn}
+    while True:
+        response = client.list_tags(**params)
+        tags.update(response.get("Tags") or {})
+        if not response.get("NextToken"):
+            return tags
+        params["NextToken"] = response["NextToken"]
+
+
+@BackupErrorHandler.common_error_handler("create backup plan")
+@AWSRetry.jittered_backoff()
+def create_backup_plan(client, **params):
+    return client.create_backup_plan(**params)
+
+
+@BackupErrorHandler.common_error_handler("update backup plan")
+@AWSRetry.jittered_backoff()
+def update_backup_plan(client, backup_plan_id, backup_plan):
+    return client.update_backup_plan(BackupPlanId=backup_plan_id, BackupPlan=backup_plan)
+
+
+@BackupErrorHandler.common_error_handler("delete backup plan")
+@AWSRetry.jittered_backoff()
+def delete_backup_plan(client, backup_plan_id):
+    return client.delete_backup_plan(BackupPlanId=backup_plan_id)
+
+
+@BackupErrorHandler.common_error_handler("tag backup plan")
+@AWSRetry.jittered_backoff()
+def tag_resource(client, resource_arn, tags):
+    client.tag_resource(ResourceArn=resource_arn, Tags=tags)
+    return True
+
+
+@BackupErrorHandler.common_error_handler("untag backup plan")
+@AWSRetry.jittered_backoff()
+def untag_resource(client, resource_arn, tag_keys):
+    client.untag_resource(ResourceArn=resource_arn, TagKeyList=tag_keys)
+    return True
+
+
+ACCESS_DENIED_CODES = ("AccessDenied", "AccessDeniedException")
+
+
+def is_access_denied(error):
+    """True if an :class:`AnsibleBackupError` comes from AWS refusing the caller access."""
+    exception = getattr(error, "exception", None)
+    response = getattr(exception, "response", None) or {}
+    return (response.get("Error") or {}).get("Code") in ACCESS_DENIED_CODES
+
+
+def advanced_dynamodb_backup(client):
+    """ResourceTypeManagementPreference.DynamoDB (True/False, None when AWS does not say);
+    None when the caller may not read the region settings."""
+    try:
+        settings = describe_region_settings(client)
+    except AnsibleBackupError as e:
+        if is_access_denied(e):
+            return None
+        raise
+    return (settings.get("ResourceTypeManagementPreference") or {}).get("DynamoDB")
+
+
+def describe_plan(client, backup_plan_id):
+    """The plan (GetBackupPlan's answer, with its tags under "Tags"), or None if it is gone."""
+    raw = get_backup_plan(client, backup_plan_id)
+    if raw is None or raw.get("DeletionDate"):
+        return None
+    raw = dict(raw)
+    raw.pop("ResponseMetadata", None)
+    raw["Tags"] = list_tags(client, raw["BackupPlanArn"])
+    return raw
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _rule_label(rule, index):
+    name = rule.get("rule_name")
+    return repr(name) if name else f"#{index + 1}"
+
+
+def _validate_lifecycle(label, where, lifecycle, errors):
+    if not lifecycle:
+        return
+    cold = lifecycle.get("move_to_cold_storage_after_days")
+    delete = lifecycle.get("delete_after_days")
+    for field, value in (("move_to_cold_storage_after_days", cold), ("delete_after_days", delete)):
+        if value is not None and value < 1:
+            errors.append(f"rule {label}: {where}.{field} must be at least 1, got {value}")
+    if cold is not None and delete is not None and delete < cold + COLD_STORAGE_MINIMUM_DAYS:
+        errors.append(
+            f"rule {label}: {where}.delete_after_days ({delete}) must be at least "
+            f"{where}.move_to_cold_storage_after_days + {COLD_STORAGE_MINIMUM_DAYS} ({cold + COLD_STORAGE_MINIMUM_DAYS}): "
+            f"AWS keeps a backup in cold storage for at least {COLD_STORAGE_MINIMUM_DAYS} days"
+        )
+
+
+def cron_problem(expression):
+    """Why ``expression`` is not an AWS Backup schedule (None if it is one).
+
+    AWS Backup takes cron expressions only, in AWS's six-field form
+    ``cron(minutes hours day-of-month month day-of-week year)``, where exactly one of
+    day-of-month and day-of-week is ``?``.
+    """
+    text = (expression or "").strip()
+    if text.startswith("rate(") or text.startswith("at("):
+        return f"{text!r} is not a cron expression: AWS Backup schedules take cron(...) only, not rate() or at()"
+    match = re.fullmatch(r"cron\((.*)\)", text)
+    if not match:
+        return f"{text!r} is not of the form cron(minutes hours day-of-month month day-of-week year)"
+    fields = match.group(1).split()
+    if len(fields) != 6:
+        return (
+            f"{text!r} has {len(fields)} fields; AWS cron expressions have six: "
+            "cron(minutes hours day-of-month month day-of-week year), for example cron(0 5 ? * * *)"
+        )
+    for name, field in zip(CRON_FIELD_NAMES, fields):
+        if not CRON_FIELD_PATTERN.match(field):
+            return f"{text!r}: the {name} field {field!r} has characters AWS cron expressions do not use"
+    day_of_month, day_of_week = fields[2], fields[4]
+    if (day_of_month == "?") == (day_of_week == "?"):
+        return (
+            f"{text!r}: exactly one of day-of-month ({day_of_month!r}) and day-of-week ({day_of_week!r}) "
+            "must be '?'"
+        )
+    return None
+
+
+def validate_rules(rules):
+    """Every problem with the ``rules`` option, as messages naming the rule and the field."""
+    errors = []
+    if not rules:
+        return ["rules: a backup plan needs at least one rule"]
+    seen = set()
+    for index, rule in enumerate(rules):
+        label = _rule_label(rule, index)
+        name = rule.get("rule_name")
+        if not name or not RULE_NAME_PATTERN.match(name):
+            errors.append(f"rule {label}: rule_name must be 1 to 50 letters, digits or '-_.' characters")
+        if name in seen:
+            errors.append(f"rule {label}: rule_name appears more than once; rule names must be unique in a plan")
+        seen.add(name)
+
+        problem = cron_problem(rule.get("schedule_expression", RULE_DEFAULTS["schedule_expression"]))
+        if problem:
+            errors.append(f"rule {label}: schedule_expression {problem}")
+
+        start = rule.get("start_window_minutes")
+        start = RULE_DEFAULTS["start_window_minutes"] if start is None else start
+        completion = rule.get("completion_window_minutes")
+        completion = RULE_DEFAULTS["completion_window_minutes"] if completion is None else completion
+        if start < MINIMUM_START_WINDOW:
+            errors.append(f"rule {label}: start_window_minutes must be at least {MINIMUM_START_WINDOW}, got {start}")
+        if completion <= start:
+            errors.append(
+                f"rule {label}: completion_window_minutes ({completion}) must be longer than "
+                f"start_window_minutes ({start})"
+            )
+
+        lifecycle = rule.get("lifecycle") or {}
+        _validate_lifecycle(label, "lifecycle", lifecycle, errors)
+        for action_index, action in enumerate(rule.get("copy_actions") or []):
+            _validate_lifecycle(label, f"copy_actions[{action_index}].lifecycle", action.get("lifecycle"), errors)
+
+        if rule.get("enable_continuous_backup"):
+            if lifecycle.get("move_to_cold_storage_after_days") is not None:
+                errors.append(
+                    f"rule {label}: enable_continuous_backup cannot be combined with "
+                    "lifecycle.move_to_cold_storage_after_days: continuous backups never move to cold storage"
+                )
+            delete = lifecycle.get("delete_after_days")
+            if delete is not None and delete > CONTINUOUS_BACKUP_MAXIMUM_DAYS:
+                errors.append(
+                    f"rule {label}: with enable_continuous_backup, lifecycle.delete_after_days ({delete}) "
+                    f"must be at most {CONTINUOUS_BACKUP_MAXIMUM_DAYS}: AWS keeps continuous backups "
+                    f"for 1 to {CONTINUOUS_BACKUP_MAXIMUM_DAYS} days"
+                )
+    return errors
+
+
+def rule_warnings(rules):
+    """Warnings about rules that are valid but may not do what the caller expects."""
+    warnings = []
+    for index, rule in enumerate(rules or []):
+        label = _rule_label(rule, index)
+        if rule.get("enable_continuous_backup"):
+            warnings.append(CONTINUOUS_BACKUP_WARNING.format(rule=rule.get("rule_name") or label))
+        lifecycle = _lifecycle_from_options(rule.get("lifecycle"))
+        if not lifecycle:
+            continue
+        for action in rule.get("copy_actions") or []:
+            if not _lifecycle_from_options(action.get("lifecycle")):
+                described = ", ".join(f"{key}={value}" for key, value in sorted(lifecycle.items()))
+                warnings.append(
+                    f"rule {label}: the copy action to {action.get('destination_backup_vault_arn')} has no lifecycle "
+                    f"of its own, so it takes the rule's ({described}); without one AWS would keep the copies forever"
+                )
+    return warnings
+
+
+def uses_cold_storage(rules):
+    """Names of the rules that move backups (or their copies) to cold storage."""
+    names = []
+    for index, rule in enumerate(rules or []):
+        lifecycles = [rule.get("lifecycle")] + [action.get("lifecycle") for action in rule.get("copy_actions") or []]
+        if any((lifecycle or {}).get("move_to_cold_storage_after_days") is not None for lifecycle in lifecycles):
+            names.append(rule.get("rule_name") or _rule_label(rule, index))
+    return names
+
+
+# --------------------------------------------------------------------------- normalising
+
+
+def _lifecycle_from_options(lifecycle):
+    """A lifecycle option as the normalised dict: unset days and a false opt-in left out."""
+    result = {}
+    for key in LIFECYCLE_FIELDS:
+        value = (lifecycle or {}).get(key)
+        if value is None or value is False:
+            continue
+        result[key] = value
+    return result
+
+
+def _lifecycle_from_aws(lifecycle):
+    result = {}
+    for key, field in LIFECYCLE_FIELDS.items():
+        value = (lifecycle or {}).get(field)
+        if value is None or value is False:
+            continue
+        result[key] = value
+    return result
+
+
+def _sorted_unique(items):
+    """A list of dicts as a set: duplicates dropped, in a stable order."""
+    unique = {json.dumps(item, sort_keys=True): item for item in items}
+    return [unique[key] for key in sorted(unique)]
+
+
+def _copy_actions(actions):
+    return _sorted_unique(actions)
+
+
+def rule_from_options(rule):
+    """One ``rules`` element as a normalised rule (AWS defaults filled in).
+
+    A copy action without a lifecycle takes the rule's, as the module documents.
+    """
+    result = {}
+    for key in RULE_FIELDS:
+        value = rule.get(key)
+        result[key] = RULE_DEFAULTS.get(key) if value is None else value
+    lifecycle = _lifecycle_from_options(rule.get("lifecycle"))
+    result["lifecycle"] = lifecycle
+    # AWS holds tag values as strings; a YAML number or boolean is compared as AWS will hold it.
+    result["recovery_point_tags"] = {key: str(value) for key, value in (rule.get("recovery_point_tags") or {}).items()}
+    actions = []
+    for action in rule.get("copy_actions") or []:
+        action_lifecycle = _lifecycle_from_options(action.get("lifecycle")) or copy.deepcopy(lifecycle)
+        actions.append(
+            {"destination_backup_vault_arn": action.get("destination_backup_vault_arn"), "lifecycle": action_lifecycle}
+        )
+    result["copy_actions"] = _copy_actions(actions)
+    return result
+
+
+def rule_from_aws(rule):
+    """One AWS BackupRule as a normalised rule (AWS defaults filled in, RuleId left out)."""
+    result = {}
+    for key, field in RULE_FIELDS.items():
+        value = rule.get(field)
+        result[key] = RULE_DEFAULTS.get(key) if value is None else value
+    result["lifecycle"] = _lifecycle_from_aws(rule.get("Lifecycle"))
+    result["recovery_point_tags"] = dict(rule.get("RecoveryPointTags") or {})
+    result["copy_actions"] = _copy_actions(
+        {
+            "destination_backup_vault_arn": action.get("DestinationBackupVaultArn"),
+            "lifecycle": _lifecycle_from_aws(action.get("Lifecycle")),
+        }
+        for action in rule.get("CopyActions") or []
+    )
+    return result
+
+
+def _advanced_settings_from_options(settings):
+    result = []
+    for setting in settings or []:
+        options = {key: value for key, value in (setting.get("backup_options") or {}).items() if value is not None}
+        result.append({"resource_type": setting.get("resource_type"), "backup_options": options})
+    return sorted(result, key=lambda item: json.dumps(item, sort_keys=True))
+
+
+def _advanced_settings_from_aws(settings):
+    result = [
+        {"resource_type": setting.get("ResourceType"), "backup_options": dict(setting.get("BackupOptions") or {})}
+        for setting in settings or []
+    ]
+    return sorted(result, key=lambda item: json.dumps(item, sort_keys=True))
+
+
+def desired_plan(name, rules, advanced_backup_settings):
+    """The module's options as a normalised plan (without tags)."""
+    return {
+        "backup_plan_name": name,
+        "rules": sorted((rule_from_options(rule) for rule in rules or []), key=lambda rule: rule["rule_name"]),
+        "advanced_backup_settings": _advanced_settings_from_options(advanced_backup_settings),
+    }
+
+
+def current_plan(raw):
+    """A described plan (see :func:`describe_plan`) as a normalised plan, with its tags."""
+    plan = raw.get("BackupPlan") or {}
+    settings = plan.get("AdvancedBackupSettings")
+    if settings is None:
+        settings = raw.get("AdvancedBackupSettings")
+    return {
+        "backup_plan_name": plan.get("BackupPlanName"),
+        "rules": sorted((rule_from_aws(rule) for rule in plan.get("Rules") or []), key=lambda rule: rule["rule_name"]),
+        "advanced_backup_settings": _advanced_settings_from_aws(settings),
+        "tags": dict(raw.get("Tags") or {}),
+    }
+
+
+def plan_part(plan):
+    """The part of a normalised plan that UpdateBackupPlan changes (everything but tags)."""
+    return {key: value for key, value in plan.items() if key != "tags"}
+
+
+def predicted_tags(current, desired, purge_tags):
+    """The tags after TagResource/UntagResource, as compare_aws_tags would change them."""
+    current = dict(current or {})
+    if desired is None:
+        return current, {}, []
+    to_set, to_unset = compare_aws_tags(current, desired, purge_tags=purge_tags)
+    result = {key: value for key, value in current.items() if key not in to_unset}
+    result.update({key: str(value) for key, value in to_set.items()})
+    return result, to_set, to_unset
+
+
+# --------------------------------------------------------------------------- to AWS
+
+
+def _lifecycle_to_aws(lifecycle):
+    return {LIFECYCLE_FIELDS[key]: value for key, value in lifecycle.items()}
+
+
+def rule_to_aws(rule):
+    result = {field: rule[key] for key, field in RULE_FIELDS.items() if rule.get(key) is not None}
+    if rule.get("lifecycle"):
+        result["Lifecycle"] = _lifecycle_to_aws(rule["lifecycle"])
+    if rule.get("recovery_point_tags"):
+        result["RecoveryPointTags"] = dict(rule["recovery_point_tags"])
+    if rule.get("copy_actions"):
+        actions = []
+        for action in rule["copy_actions"]:
+            item = {"DestinationBackupVaultArn": action["destination_backup_vault_arn"]}
+            if action.get("lifecycle"):
+                item["Lifecycle"] = _lifecycle_to_aws(action["lifecycle"])
+            actions.append(item)
+        result["CopyActions"] = actions
+    return result
+
+
+def plan_to_aws(plan, ordered_rules=None, current_raw=None):
+    """A normalised plan as BackupPlanInput.
+
+    ``ordered_rules`` (rule names) keeps the caller's order of rules. Fields of a rule
+    that this module does not manage (for example IndexActions) are carried over from
+    the current rule of the same name, and the plan's unmanaged fields from the
+    current plan, so an update never drops them.
+    """
+    rules = {rule["rule_name"]: rule for rule in plan["rules"]}
+    order = [name for name in (ordered_rules or []) if name in rules]
+    order += [name for name in sorted(rules) if name not in order]
+    current = (current_raw or {}).get("BackupPlan") or {}
+    current_rules = {rule.get("RuleName"): rule for rule in current.get("Rules") or []}
+    aws_rules = []
+    for name in order:
+        aws_rule = rule_to_aws(rules[name])
+        for key, value in (current_rules.get(name) or {}).items():
+            if key not in MANAGED_RULE_KEYS:
+                aws_rule.setdefault(key, copy.deepcopy(value))
+        aws_rules.append(aws_rule)
+    result = {"BackupPlanName": plan["backup_plan_name"], "Rules": aws_rules}
+    if plan.get("advanced_backup_settings"):
+        result["AdvancedBackupSettings"] = [
+            {"ResourceType": setting["resource_type"], "BackupOptions": dict(setting["backup_options"])}
+            for setting in plan["advanced_backup_settings"]
+        ]
+    for key, value in current.items():
+        if key not in MANAGED_PLAN_KEYS:
+            result.setdefault(key, copy.deepcopy(value))
+    return result
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _date(value):
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def plan_result(comparable, raw=None, ordered_rules=None):
+    """The module's return values (amazon.aws.backup_plan's keys) for a normalised plan.
+
+    ``raw`` is the plan as AWS described it (see :func:`describe_plan`), which gives the
+    ids, dates and RuleIds; without it (check mode, before a create) those are None.
+    Rules come in ``ordered_rules`` order, else in AWS's order, else by name.
+    """
+    raw = raw or {}
+    rules = {rule["rule_name"]: rule for rule in comparable["rules"]}
+    aws_rules = (raw.get("BackupPlan") or {}).get("Rules") or []
+    rule_ids = {rule.get("RuleName"): rule.get("RuleId") for rule in aws_rules}
+    if ordered_rules is None:
+        ordered_rules = [rule.get("RuleName") for rule in aws_rules]
+    order = [name for name in ordered_rules if name in rules]
+    order += [name for name in sorted(rules) if name not in order]
+    returned_rules = []
+    for name in order:
+        rule = copy.deepcopy(rules[name])
+        rule["rule_id"] = rule_ids.get(name)
+        returned_rules.append(rule)
+    return {
+        "backup_plan_name": comparable["backup_plan_name"],
+        "backup_plan_id": raw.get("BackupPlanId"),
+        "backup_plan_arn": raw.get("BackupPlanArn"),
+        "version_id": raw.get("VersionId"),
+        "creation_date": _date(raw.get("CreationDate")),
+        "creator_request_id": raw.get("CreatorRequestId"),
+        "last_execution_date": _date(raw.get("LastExecutionDate")),
+        "advanced_backup_settings": copy.deepcopy(comparable["advanced_backup_settings"]),
+        "backup_plan": {
+            "backup_plan_name": comparable["backup_plan_name"],
+            "rules": returned_rules,
+            "advanced_backup_settings": copy.deepcopy(comparable["advanced_backup_settings"]),
+            "tags": dict(comparable["tags"]),
+        },
+        "tags": dict(comparable["tags"]),
+    }
+
+
+def plans_named(plans, name):
+    """The ListBackupPlans entries with exactly this name (AWS allows several)."""
+    return [plan for plan in plans or [] if plan.get("BackupPlanName") == name and not plan.get("DeletionDate")]

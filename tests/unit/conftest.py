@@ -1,0 +1,21 @@
+"""Make the work tree importable as ansible_collections.backupkit.dynamodb for unit tests.
+
+`make setup` links the repository into .venv/collections/ansible_collections/backupkit/dynamodb;
+when the tests run from an installed collection (ansible-test), that path is already importable.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLECTIONS = ROOT / ".venv" / "collections"
+
+try:
+    import ansible_collections.backupkit.dynamodb  # noqa: F401
+except ImportError:
+    if COLLECTIONS.is_dir():
+        sys.path.insert(0, str(COLLECTIONS))
+        # ansible_collections is a namespace package; forget a half-imported one
+        sys.modules.pop("ansible_collections", None)

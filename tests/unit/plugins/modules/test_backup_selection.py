@@ -1,0 +1,398 @@
+"""backup_selection: normalisation, comparison, the role-propagation retry and full-page reads."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils import _backup_selection as sel
+from ansible_collections.backupkit.dynamodb.plugins.modules import backup_selection as module_under_test
+
+PLAN_ID = "11111111-2222-3333-4444-555555555555"
+ROLE = "arn:aws:iam::123456789012:role/backup"
+TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
+EMPTY_CONDITIONS = {"string_equals": [], "string_like": [], "string_not_equals": [], "string_not_like": []}
+
+
+def client_error(code, message):
+    return ClientError({"Error": {"Code": code, "Message": message}}, "CreateBackupSelection")
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+
+def test_list_of_tags_is_a_set_of_triples_with_user_text_untouched():
+    tags = [
+        {"condition_type": "STRINGEQUALS", "condition_key": "Key with Spaces", "condition_value": "Some Value"},
+        {"condition_type": "STRINGEQUALS", "condition_key": "CamelCaseKey", "condition_value": "MixedCase"},
+        {"condition_type": "STRINGEQUALS", "condition_key": "Key with Spaces", "condition_value": "Some Value"},
+    ]
+    assert sel.normalise_list_of_tags(tags) == [
+        {"condition_type": "STRINGEQUALS", "condition_key": "CamelCaseKey", "condition_value": "MixedCase"},
+        {"condition_type": "STRINGEQUALS", "condition_key": "Key with Spaces", "condition_value": "Some Value"},
+    ]
+    assert sel.normalise_list_of_tags(tags) == sel.normalise_list_of_tags(list(reversed(tags)))
+
+
+def test_list_of_tags_in_aws_format_equals_option_format_and_type_defaults():
+    option = [{"condition_type": None, "condition_key": "CamelCaseKey", "condition_value": "v"}]
+    aws = [{"ConditionType": "STRINGEQUALS", "ConditionKey": "CamelCaseKey", "ConditionValue": "v"}]
+    assert sel.normalise_list_of_tags(option) == sel.normalise_list_of_tags(aws)
+    assert sel.normalise_list_of_tags(aws)[0]["condition_key"] == "CamelCaseKey"
+
+
+def test_list_of_tags_case_differences_are_differences():
+    lower = [{"condition_type": "STRINGEQUALS", "condition_key": "env", "condition_value": "prod"}]
+    upper = [{"condition_type": "STRINGEQUALS", "condition_key": "Env", "condition_value": "prod"}]
+    assert sel.normalise_list_of_tags(lower) != sel.normalise_list_of_tags(upper)
+
+
+def test_conditions_missing_types_are_filled_like_aws_returns_them():
+    assert sel.normalise_conditions(None) == EMPTY_CONDITIONS
+    assert sel.normalise_conditions({}) == EMPTY_CONDITIONS
+    aws_default = {"StringEquals": [], "StringLike": [], "StringNotEquals": [], "StringNotLike": []}
+    assert sel.normalise_conditions(aws_default) == EMPTY_CONDITIONS
+
+
+def test_conditions_option_format_maps_to_aws_format():
+    option = {
+        "string_equals": [
+            {"condition_key": "aws:ResourceTag/Key with Spaces", "condition_value": "B"},
+            {"condition_key": "aws:ResourceTag/CamelCaseKey", "condition_value": "A"},
+        ],
+        "string_like": [],
+        "string_not_equals": [],
+        "string_not_like": [{"condition_key": "aws:ResourceTag/Stage", "condition_value": "dev*"}],
+    }
+    aws = {
+        "StringEquals": [
+            {"ConditionKey": "aws:ResourceTag/CamelCaseKey", "ConditionValue": "A"},
+            {"ConditionKey": "aws:ResourceTag/Key with Spaces", "ConditionValue": "B"},
+        ],
+        "StringNotLike": [{"ConditionKey": "aws:ResourceTag/Stage", "ConditionValue": "dev*"}],
+    }
+    assert sel.normalise_conditions(option) == sel.normalise_conditions(aws)
+    assert sel.normalise_conditions(aws)["string_equals"][1] == {
+        "condition_key": "aws:ResourceTag/Key with Spaces",
+        "condition_value": "B",
+    }
+
+
+def test_desired_equals_what_aws_returns_for_it():
+    desired = sel.desired_selection(
+        "sel",
+        ROLE,
+        resources=[TABLE, "arn:aws:dynamodb:us-east-1:123456789012:table/a", TABLE],
+        not_resources=None,
+        list_of_tags=[{"condition_type": "STRINGEQUALS", "condition_key": "Key with Spaces", "condition_value": "x"}],
+        conditions=None,
+    )
+    # AWS answers every list, in its own order, and the four condition types
+    aws = {
+        "SelectionName": "sel",
+        "IamRoleArn": ROLE,
+        "Resources": ["arn:aws:dynamodb:us-east-1:123456789012:table/a", TABLE],
+        "NotResources": [],
+        "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "Key with Spaces", "ConditionValue": "x"}],
+        "Conditions": {"StringEquals": [], "StringLike": [], "StringNotEquals": [], "StringNotLike": []},
+    }
+    assert sel.normalise_selection(aws) == desired
+    # a selection AWS returns without the empty parts is the same selection
+    assert sel.normalise_selection({k: v for k, v in aws.items() if v}) == desired
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"iam_role_arn": "arn:aws:iam::123456789012:role/other"},
+        {"resources": [TABLE, "arn:aws:dynamodb:us-east-1:123456789012:table/b"]},
+        {"not_resources": [TABLE]},
+        {"list_of_tags": [{"condition_type": "STRINGEQUALS", "condition_key": "k", "condition_value": "v"}]},
+        {"conditions": {"string_like": [{"condition_key": "aws:ResourceTag/k", "condition_value": "v*"}]}},
+    ],
+)
+def test_any_real_change_is_a_difference(change):
+    base = dict(selection_name="sel", iam_role_arn=ROLE, resources=[TABLE])
+    assert sel.desired_selection(**base) != sel.desired_selection(**dict(base, **change))
+
+
+def test_to_api_round_trips_and_leaves_out_empty_parts():
+    desired = sel.desired_selection(
+        "sel",
+        ROLE,
+        resources=[TABLE],
+        list_of_tags=[{"condition_type": None, "condition_key": "CamelCaseKey", "condition_value": "v"}],
+        conditions={"string_equals": [{"condition_key": "aws:ResourceTag/a", "condition_value": "b"}]},
+    )
+    api = sel.to_api(desired)
+    assert api == {
+        "SelectionName": "sel",
+        "IamRoleArn": ROLE,
+        "Resources": [TABLE],
+        "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "CamelCaseKey", "ConditionValue": "v"}],
+        "Conditions": {"StringEquals": [{"ConditionKey": "aws:ResourceTag/a", "ConditionValue": "b"}]},
+    }
+    assert sel.normalise_selection(api) == desired
+
+
+def test_describe_result_adds_server_fields_and_comparable_drops_them():
+    created = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    response = {
+        "BackupPlanId": PLAN_ID,
+        "SelectionId": "sel-1",
+        "CreationDate": created,
+        "CreatorRequestId": "token",
+        "BackupSelection": {"SelectionName": "sel", "IamRoleArn": ROLE, "Resources": [TABLE]},
+    }
+    result = sel.describe_result(response)
+    assert result["creation_date"] == "2024-01-02T03:04:05+00:00"
+    assert result["selection_id"] == "sel-1" and result["backup_plan_id"] == PLAN_ID
+    assert sel.comparable(result) == sel.desired_selection("sel", ROLE, resources=[TABLE])
+    flat = sel.flatten_response(response)
+    assert flat["SelectionName"] == "sel" and flat["CreationDate"] == "2024-01-02T03:04:05+00:00"
+    assert "BackupSelection" not in flat
+
+
+@pytest.mark.parametrize(
+    "region,partition",
+    [("us-east-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")],
+)
+def test_dynamodb_table_arn(region, partition):
+    assert sel.dynamodb_table_arn("orders", partition, region, "123456789012") == (
+        f"arn:{partition}:dynamodb:{region}:123456789012:table/orders"
+    )
+    assert sel.dynamodb_table_arn(TABLE, partition, region, None) == TABLE
+
+
+# --- the role-propagation retry ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code,message,expected",
+    [
+        ("InvalidParameterValueException", f"IAM Role {ROLE} cannot be assumed by AWS Backup", True),
+        ("InvalidParameterValueException", f"IAM Role {ROLE} is not authorized to call tag:GetResources", True),
+        ("InvalidParameterValueException", f"Unable to assume role {ROLE}", True),
+        ("InvalidParameterValueException", "Invalid ARN: arn:aws:iam::1:role", False),
+        ("InvalidParameterValueException", "Cannot find Backup plan", False),
+        ("AccessDeniedException", "User is not authorized to perform backup:CreateBackupSelection", False),
+        ("ThrottlingException", "Rate exceeded", False),
+    ],
+)
+def test_role_propagation_predicate(code, message, expected):
+    assert sel.is_role_propagation_error(client_error(code, message)) is expected
+
+
+def test_role_propagation_predicate_ignores_other_exceptions():
+    assert sel.is_role_propagation_error(ValueError("cannot be assumed")) is False
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_retry_until_the_role_is_usable():
+    fake = FakeTime()
+    calls = itertools.count(1)
+
+    @sel.retry_while_role_propagates(timeout=60, delay=2, max_delay=16, sleep=fake.sleep, clock=fake.clock)
+    def create():
+        if next(calls) < 4:
+            raise client_error("InvalidParameterValueException", f"IAM Role {ROLE} cannot be assumed by AWS Backup")
+        return "created"
+
+    assert create() == "created"
+    assert fake.sleeps == [2, 4, 8]
+
+
+def test_retry_is_bounded_in_time():
+    fake = FakeTime()
+    calls = []
+
+    @sel.retry_while_role_propagates(timeout=60, delay=2, max_delay=16, sleep=fake.sleep, clock=fake.clock)
+    def create():
+        calls.append(fake.now)
+        raise client_error("InvalidParameterValueException", f"IAM Role {ROLE} cannot be assumed by AWS Backup")
+
+    with pytest.raises(ClientError):
+        create()
+    assert sum(fake.sleeps) == 60
+    assert max(fake.sleeps) == 16
+    assert calls[-1] == 60
+
+
+def test_other_errors_are_not_retried():
+    fake = FakeTime()
+
+    @sel.retry_while_role_propagates(sleep=fake.sleep, clock=fake.clock)
+    def create():
+        raise client_error("InvalidParameterValueException", "Invalid ARN")
+
+    with pytest.raises(ClientError):
+        create()
+    assert fake.sleeps == []
+
+
+# --- reading every page, with botocore's own paginator --------------------------------------
+
+
+@pytest.fixture
+def backup():
+    client = boto3.client(
+        "backup", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def summary(selection_id, name):
+    return {"SelectionId": selection_id, "SelectionName": name, "BackupPlanId": PLAN_ID, "IamRoleArn": ROLE}
+
+
+def get_response(selection_id, name, **selection):
+    return {
+        "BackupPlanId": PLAN_ID,
+        "SelectionId": selection_id,
+        "CreationDate": datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+        "BackupSelection": dict({"SelectionName": name, "IamRoleArn": ROLE}, **selection),
+    }
+
+
+def stub_pages(stubber, pages):
+    token = None
+    for number, page in enumerate(pages):
+        params = {"BackupPlanId": PLAN_ID}
+        if token:
+            params["NextToken"] = token
+        token = f"page-{number + 1}" if number + 1 < len(pages) else None
+        response = {"BackupSelectionsList": page}
+        if token:
+            response["NextToken"] = token
+        stubber.add_response("list_backup_selections", response, params)
+
+
+def test_selection_on_the_last_page_is_found(backup):
+    client, stubber = backup
+    stub_pages(
+        stubber,
+        [[summary("s1", "extra-1")], [summary("s2", "extra-2"), summary("s3", "extra-3")], [summary("s4", "target")]],
+    )
+    stubber.add_response("get_backup_selection", get_response("s4", "target", Resources=[TABLE]),
+                         {"BackupPlanId": PLAN_ID, "SelectionId": "s4"})
+    found = sel.find_selections(client, PLAN_ID, "target")
+    assert [s["SelectionId"] for s in found] == ["s4"]
+
+
+def test_plan_gone_while_listing_means_no_selections(backup):
+    client, stubber = backup
+    stubber.add_client_error("list_backup_selections", "ResourceNotFoundException", "no plan")
+    assert sel.find_selections(client, PLAN_ID, "target") == []
+
+
+def test_plan_found_on_a_later_page(backup):
+    client, stubber = backup
+    stubber.add_response("list_backup_plans", {"BackupPlansList": [{"BackupPlanName": "a", "BackupPlanId": "1"}],
+                                               "NextToken": "t"}, {})
+    stubber.add_response("list_backup_plans", {"BackupPlansList": [{"BackupPlanName": "b", "BackupPlanId": "2"}]},
+                         {"NextToken": "t"})
+    assert sel.find_plan_id(client, "b") == "2"
+
+
+# --- the module's steps against a stubbed client --------------------------------------------
+
+
+class FakeModule:
+    def __init__(self, check_mode=False, diff=True, **params):
+        self.params = dict(
+            backup_selection_name="target",
+            backup_plan_name="plan",
+            iam_role_arn=ROLE,
+            iam_role_name=None,
+            resources=[TABLE],
+            dynamodb_tables=None,
+            not_resources=None,
+            list_of_tags=None,
+            conditions=None,
+            state="present",
+        )
+        self.params.update(params)
+        self.check_mode = check_mode
+        self._diff = diff
+
+    def client(self, service):
+        raise AssertionError(f"no {service} client expected")
+
+
+def stub_lookup(stubber, selection):
+    stubber.add_response("list_backup_plans", {"BackupPlansList": [{"BackupPlanName": "plan", "BackupPlanId": PLAN_ID}]}, {})
+    stub_pages(stubber, [[summary("old", "target")]] if selection else [[]])
+    if selection:
+        stubber.add_response("get_backup_selection", get_response("old", "target", **selection),
+                             {"BackupPlanId": PLAN_ID, "SelectionId": "old"})
+
+
+def test_unchanged_selection_writes_nothing(backup):
+    client, stubber = backup
+    stub_lookup(stubber, {"Resources": [TABLE], "ListOfTags": [], "NotResources": [],
+                          "Conditions": {"StringEquals": [], "StringLike": [], "StringNotEquals": [], "StringNotLike": []}})
+    result = module_under_test.ensure_present(FakeModule(), client)
+    assert result["changed"] is False
+    assert result["diff"]["before"] == result["diff"]["after"]
+    assert result["backup_selection"]["selection_id"] == "old"
+    assert result["replaced"] is False
+
+
+def test_check_mode_predicts_a_replacement_and_writes_nothing(backup):
+    client, stubber = backup
+    stub_lookup(stubber, {"Resources": [TABLE]})
+    tags = [{"condition_type": "STRINGEQUALS", "condition_key": "Key with Spaces", "condition_value": "v"}]
+    result = module_under_test.ensure_present(FakeModule(check_mode=True, list_of_tags=tags), client)
+    assert result["changed"] is True
+    assert result["replaced"] is True and result["replaced_selection_id"] == "old"
+    assert result["backup_selection"]["list_of_tags"][0]["condition_key"] == "Key with Spaces"
+    assert result["diff"]["before"]["list_of_tags"] == []
+
+
+def test_changed_selection_is_deleted_and_created_again(backup):
+    client, stubber = backup
+    stub_lookup(stubber, {"Resources": [TABLE]})
+    tags = [{"condition_type": None, "condition_key": "Key with Spaces", "condition_value": "v"}]
+    stubber.add_response("delete_backup_selection", {}, {"BackupPlanId": PLAN_ID, "SelectionId": "old"})
+    wanted = {
+        "SelectionName": "target",
+        "IamRoleArn": ROLE,
+        "Resources": [TABLE],
+        "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "Key with Spaces", "ConditionValue": "v"}],
+    }
+    stubber.add_response("create_backup_selection", {"SelectionId": "new", "BackupPlanId": PLAN_ID},
+                         {"BackupPlanId": PLAN_ID, "BackupSelection": wanted, "CreatorRequestId": ANY})
+    stubber.add_response("get_backup_selection", get_response("new", "target", **wanted),
+                         {"BackupPlanId": PLAN_ID, "SelectionId": "new"})
+    result = module_under_test.ensure_present(FakeModule(list_of_tags=tags), client)
+    assert result["changed"] is True
+    assert result["replaced"] is True and result["replaced_selection_id"] == "old"
+    assert result["backup_selection"]["selection_id"] == "new"
+    assert result["diff"]["after"]["list_of_tags"] == sel.normalise_list_of_tags(tags)
+
+
+def test_absent_with_the_plan_gone_is_not_a_change(backup):
+    client, stubber = backup
+    stubber.add_response("list_backup_plans", {"BackupPlansList": []}, {})
+    result = module_under_test.ensure_absent(FakeModule(state="absent"), client)
+    assert result["changed"] is False
+    assert result["exists"] is False and result["backup_selection"] == {}
