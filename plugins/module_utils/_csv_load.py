@@ -1,0 +1,510 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to backupkit.dynamodb
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The CSV -> DynamoDB loader behind ddb_csv_load (private).
+
+Three passes over a streamed CSV, never holding the file:
+
+1. *validate*: every row is converted and checked; keys are remembered as
+   64-bit digests (bounded memory) to find duplicates. A bad row anywhere
+   stops the run before anything is written.
+2. *load*: rows are converted again in chunks of 100 keys; in ``sync`` mode a
+   chunk's stored items are read with BatchGetItem and only new or different
+   items are written; chunks run on ``concurrency`` threads with a bounded
+   number in flight.
+3. *prune* (sync + prune): a parallel keys-only scan deletes stored items
+   whose keys the CSV does not have.
+
+BatchWriteItem's UnprocessedItems, throttling and 5xx answers are retried with
+exponential backoff and full jitter until done or the retry budget is spent;
+what is still unwritten is counted in ``failed`` with its keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+try:
+    import botocore
+except ImportError:
+    pass  # the module reports missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import CsvError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import RowConverter
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import canonical_item
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import csv_rows
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import decoded_lines
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import key_digest
+
+READ_CHUNK = 100  # BatchGetItem's limit
+WRITE_CHUNK = 25  # BatchWriteItem's limit
+DIFF_SAMPLE = 10
+
+RETRYABLE_CODES = frozenset(
+    (
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    )
+)
+
+
+class AnsibleDynamoDBError(AnsibleAWSError):
+    pass
+
+
+class DynamoDBErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleDynamoDBError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+@DynamoDBErrorHandler.list_error_handler("describe table")
+@AWSRetry.jittered_backoff()
+def describe_table(client, name):
+    return client.describe_table(TableName=name)["Table"]
+
+
+@DynamoDBErrorHandler.common_error_handler("check whether the table holds items")
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["ProvisionedThroughputExceededException", "InternalServerError"])
+def table_is_empty(client, name, key_names):
+    names = dict(("#k%d" % i, n) for i, n in enumerate(key_names))
+    response = client.scan(
+        TableName=name, Limit=1, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names, ConsistentRead=True
+    )
+    return not response.get("Items") and not response.get("LastEvaluatedKey")
+
+
+def key_schema_of(table):
+    """[(name, 'HASH'|'RANGE', type)] from DescribeTable, hash key first."""
+    types = dict((d["AttributeName"], d["AttributeType"]) for d in table.get("AttributeDefinitions", []))
+    schema = sorted(table["KeySchema"], key=lambda k: 0 if k["KeyType"] == "HASH" else 1)
+    return [(k["AttributeName"], k["KeyType"], types.get(k["AttributeName"], "S")) for k in schema]
+
+
+# ---------------------------------------------------------------------------
+# sources
+
+
+class Source(object):
+    """A re-openable CSV byte source: a local path, an S3 object or in-memory text."""
+
+    def __init__(self, label, opener):
+        self.label = label
+        self._opener = opener
+
+    def open(self):
+        return self._opener()
+
+
+def local_source(path):
+    def opener():
+        return io.open(path, "rb")
+
+    return Source(path, opener)
+
+
+def content_source(text):
+    data = text.encode("utf-8")
+
+    def opener():
+        return io.BytesIO(data)
+
+    return Source("content", opener)
+
+
+class _StreamingLines(object):
+    """Lines (with their endings) of an S3 StreamingBody, read in chunks."""
+
+    def __init__(self, body):
+        self._body = body
+
+    def __iter__(self):
+        return self._body.iter_lines(chunk_size=65536, keepends=True)
+
+    def close(self):
+        self._body.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def s3_source(s3_client, url):
+    """``s3://bucket/key``; the second read is pinned to the first read's ETag."""
+    bucket, _, key = url[len("s3://"):].partition("/")
+    if not bucket or not key:
+        raise CsvError("src %r is not of the form s3://bucket/key" % url)
+    state = {}
+
+    def opener():
+        params = dict(Bucket=bucket, Key=key)
+        if "etag" in state:
+            params["IfMatch"] = state["etag"]
+        try:
+            response = s3_client.get_object(**params)
+        except botocore.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code == "PreconditionFailed":
+                raise CsvError("%s changed while it was being loaded; run again" % url)
+            raise AnsibleDynamoDBError(message="Failed to read %s" % url, exception=exc)
+        state.setdefault("etag", response.get("ETag"))
+        return _StreamingLines(response["Body"])
+
+    return Source(url, opener)
+
+
+def iter_rows(source, encoding, delimiter, fieldnames):
+    """Yield (line, cells) of data rows; the header (or fieldnames) is read first.
+
+    Returns a generator whose first item is ``("header", header)``.
+    """
+    stream = source.open()
+    try:
+        lines = decoded_lines(stream, encoding, source=source.label)
+        rows = csv_rows(lines, delimiter=delimiter, source=source.label)
+        if fieldnames:
+            yield "header", list(fieldnames)
+        else:
+            try:
+                _line, header = next(rows)
+            except StopIteration:
+                raise CsvError("the file is empty: no header row", line=1, source=source.label)
+            yield "header", [h.strip() for h in header]
+        for line, row in rows:
+            yield line, row
+    finally:
+        stream.close()
+
+
+def open_rows(source, encoding, delimiter, fieldnames):
+    rows = iter_rows(source, encoding, delimiter, fieldnames)
+    _tag, header = next(rows)
+    return header, rows
+
+
+# ---------------------------------------------------------------------------
+# pass 1: validation and duplicates
+
+
+class Validation(object):
+    def __init__(self):
+        self.rows = 0
+        self.superseded_lines = set()  # rows replaced by a later row with the same key
+        self.duplicates = []  # [(key text, first line, later line)]
+        self.digests = set()
+
+
+def validate(source, options, converter_factory):
+    """Convert every row once; find duplicate keys; raise CsvError on the first bad row."""
+    header, rows = open_rows(source, options["encoding"], options["delimiter"], options["fieldnames"])
+    converter = converter_factory(header)
+    result = Validation()
+    suspects = set()
+    seen = result.digests
+    for line, row in rows:
+        item = converter.convert(row, line)
+        digest = key_digest(converter.key_values(item))
+        if digest in seen:
+            suspects.add(digest)
+        else:
+            seen.add(digest)
+        result.rows += 1
+    if suspects:
+        _resolve_duplicates(source, options, converter, suspects, result)
+    return converter, result
+
+
+def _resolve_duplicates(source, options, converter, suspects, result):
+    """Second look at rows whose key digest repeats: confirm by real key, keep line numbers."""
+    _header, rows = open_rows(source, options["encoding"], options["delimiter"], options["fieldnames"])
+    last_line = {}
+    first_line = {}
+    for line, row in rows:
+        item = converter.convert(row, line)
+        key = converter.key_values(item)
+        if key_digest(key) not in suspects:
+            continue
+        if key in last_line:
+            result.duplicates.append((converter.key_text(item), first_line[key], line))
+            result.superseded_lines.add(last_line[key])
+        else:
+            first_line[key] = line
+        last_line[key] = line
+
+
+# ---------------------------------------------------------------------------
+# writing with retries
+
+
+class Budget(object):
+    """Retry policy: exponential backoff with full jitter, bounded attempts."""
+
+    def __init__(self, attempts, base=0.05, cap=2.0, sleep=time.sleep, rng=None):
+        self.attempts = attempts
+        self.base = base
+        self.cap = cap
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+
+    def pause(self, attempt):
+        self.sleep(self.rng.uniform(0, min(self.cap, self.base * (2 ** attempt))))
+
+
+def _is_retryable(exc):
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return exc.response.get("Error", {}).get("Code") in RETRYABLE_CODES
+    return isinstance(exc, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError))
+
+
+def batch_write(client, table, requests, budget):
+    """Write up to 25 requests; return the requests still unwritten after the budget (and the last error)."""
+    pending = list(requests)
+    error = None
+    for attempt in range(budget.attempts):
+        try:
+            response = client.batch_write_item(RequestItems={table: pending})
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            if not _is_retryable(exc):
+                raise AnsibleDynamoDBError(message="Failed to write items to %s" % table, exception=exc)
+            error = exc
+            budget.pause(attempt)
+            continue
+        pending = response.get("UnprocessedItems", {}).get(table, [])
+        if not pending:
+            return [], None
+        error = None
+        budget.pause(attempt)
+    return pending, error
+
+
+def batch_get(client, table, keys, budget):
+    """Read up to 100 items by key (consistent); return {digest-able key tuple: item} as a list of items."""
+    found = []
+    request = {table: {"Keys": list(keys), "ConsistentRead": True}}
+    for attempt in range(budget.attempts):
+        try:
+            response = client.batch_get_item(RequestItems=request)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            if not _is_retryable(exc):
+                raise AnsibleDynamoDBError(message="Failed to read items from %s" % table, exception=exc)
+            budget.pause(attempt)
+            continue
+        found.extend(response.get("Responses", {}).get(table, []))
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        budget.pause(attempt)
+    raise AnsibleDynamoDBError(message="Failed to read items from %s: retry budget spent on unprocessed keys" % table)
+
+
+# ---------------------------------------------------------------------------
+# pass 2: load
+
+
+def jsonable(value):
+    """An item or attribute value with bytes as base64 text (for results and diffs)."""
+    if isinstance(value, dict):
+        return dict((k, jsonable(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
+
+
+class Totals(object):
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.written = 0
+        self.unchanged = 0
+        self.deleted = 0
+        self.failed = 0
+        self.failed_keys = []
+        self.last_error = None
+        self.samples = []
+        self.write_calls = 0
+
+    def add(self, **counts):
+        with self.lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def fail(self, keys, error):
+        with self.lock:
+            self.failed += len(keys)
+            room = 100 - len(self.failed_keys)
+            if room > 0:
+                self.failed_keys.extend(keys[:room])
+            if error is not None:
+                self.last_error = str(error)
+
+    def sample(self, key, before, after):
+        with self.lock:
+            if len(self.samples) < DIFF_SAMPLE:
+                self.samples.append((key, before, after))
+
+
+class Loader(object):
+    def __init__(self, client, table, converter, options, check_mode, budget=None):
+        self.client = client
+        self.table = table
+        self.converter = converter
+        self.options = options
+        self.check_mode = check_mode
+        self.budget = budget or Budget(options["retries"])
+        self.totals = Totals()
+
+    # --- one chunk of up to 100 rows
+    def _process_chunk(self, items, compare):
+        stored = {}
+        if compare:
+            keys = [self.converter.key_of(item) for item in items]
+            for found in batch_get(self.client, self.table, keys, self.budget):
+                stored[self.converter.key_values(found)] = found
+        to_write = []
+        unchanged = 0
+        for item in items:
+            if compare:
+                before = stored.get(self.converter.key_values(item))
+                if before is not None and canonical_item(before) == canonical_item(item):
+                    unchanged += 1
+                    continue
+                if self.options["diff"]:
+                    self.totals.sample(self.converter.key_text(item), before, item)
+            elif self.options["diff"]:
+                self.totals.sample(self.converter.key_text(item), None, item)
+            to_write.append(item)
+        self.totals.add(unchanged=unchanged)
+        if self.check_mode:
+            self.totals.add(written=len(to_write))
+            return
+        for start in range(0, len(to_write), WRITE_CHUNK):
+            part = to_write[start:start + WRITE_CHUNK]
+            self._write([{"PutRequest": {"Item": item}} for item in part])
+
+    def _write(self, requests):
+        self.totals.add(write_calls=1)
+        left, error = batch_write(self.client, self.table, requests, self.budget)
+        done = len(requests) - len(left)
+        if "PutRequest" in requests[0]:
+            self.totals.add(written=done)
+            if left:
+                self.totals.fail([self.converter.key_text(r["PutRequest"]["Item"]) for r in left], error)
+        else:
+            self.totals.add(deleted=done)
+            if left:
+                self.totals.fail([self.converter.key_text(r["DeleteRequest"]["Key"]) for r in left], error)
+
+    def _run_chunks(self, chunks, work):
+        """Run work(chunk) on the pool with at most 2 x concurrency chunks in flight."""
+        concurrency = self.options["concurrency"]
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            in_flight = set()
+            try:
+                for chunk in chunks:
+                    if len(in_flight) >= 2 * concurrency:
+                        done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            future.result()
+                    in_flight.add(pool.submit(work, chunk))
+                for future in in_flight:
+                    future.result()
+            except BaseException:
+                for future in in_flight:
+                    future.cancel()
+                raise
+
+    def load(self, source, validation, compare):
+        header, rows = open_rows(source, self.options["encoding"], self.options["delimiter"], self.options["fieldnames"])
+        superseded = validation.superseded_lines
+
+        def chunks():
+            chunk = []
+            for line, row in rows:
+                if line in superseded:
+                    continue
+                chunk.append(self.converter.convert(row, line))
+                if len(chunk) == READ_CHUNK:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+
+        self._run_chunks(chunks(), lambda chunk: self._process_chunk(chunk, compare))
+
+    # --- pass 3: prune
+    def prune(self, digests):
+        key_names = [name for name, _role, _type in self.converter.key_schema]
+        segments = self.options["concurrency"]
+        names = dict(("#k%d" % i, n) for i, n in enumerate(key_names))
+
+        def scan_segment(segment):
+            start = None
+            doomed = []
+            while True:
+                params = dict(
+                    TableName=self.table, Segment=segment, TotalSegments=segments,
+                    ProjectionExpression=", ".join(names), ExpressionAttributeNames=names, ConsistentRead=True,
+                )
+                if start:
+                    params["ExclusiveStartKey"] = start
+                page = self._scan_page(params)
+                for key in page.get("Items", []):
+                    if key_digest(self.converter.key_values(key)) not in digests:
+                        doomed.append(key)
+                start = page.get("LastEvaluatedKey")
+                if not start:
+                    break
+            return doomed
+
+        with ThreadPoolExecutor(max_workers=segments) as pool:
+            doomed = [key for keys in pool.map(scan_segment, range(segments)) for key in keys]
+        if self.options["diff"]:
+            for key in doomed[:DIFF_SAMPLE]:
+                self.totals.sample(self.converter.key_text(key), key, None)
+        if self.check_mode:
+            self.totals.add(deleted=len(doomed))
+            return
+        batches = [doomed[i:i + WRITE_CHUNK] for i in range(0, len(doomed), WRITE_CHUNK)]
+        self._run_chunks(iter(batches), lambda keys: self._write([{"DeleteRequest": {"Key": k}} for k in keys]))
+
+    def _scan_page(self, params):
+        for attempt in range(self.budget.attempts):
+            try:
+                return self.client.scan(**params)
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+                if not _is_retryable(exc):
+                    raise AnsibleDynamoDBError(message="Failed to scan %s" % self.table, exception=exc)
+                self.budget.pause(attempt)
+        raise AnsibleDynamoDBError(message="Failed to scan %s: retry budget spent" % self.table)
+
+
+def make_converter_factory(key_schema, options, source_label):
+    def factory(header):
+        return RowConverter(
+            header, key_schema, column_types=options["column_types"], empty_values=options["empty_values"], source=source_label
+        )
+
+    return factory
