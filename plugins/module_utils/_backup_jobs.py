@@ -1,0 +1,428 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to backupkit.dynamodb
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""AWS Backup job calls, normalisers and the wait loop for backupkit.dynamodb.backup_job
+and backupkit.dynamodb.backup_job_info (private).
+
+Every AWS call is a small function decorated once for error translation and once
+for retries. The normalisers turn AWS answers into the snake_case dicts the modules
+return; user maps (recovery point tags, backup options) are never case-converted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import time
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+
+# ListBackupJobs' ByState values, and ListRestoreJobs' ByStatus values
+BACKUP_JOB_STATES = ("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL")
+RESTORE_JOB_STATES = ("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED")
+# A backup job in one of these states has ended without a usable recovery point of the whole resource.
+BACKUP_JOB_FAILED_STATES = ("FAILED", "ABORTED", "EXPIRED", "PARTIAL")
+BACKUP_JOB_FINISHED_STATES = ("COMPLETED",) + BACKUP_JOB_FAILED_STATES
+RESTORE_JOB_FINISHED_STATES = ("COMPLETED", "ABORTED", "FAILED")
+
+# AWS keeps a recovery point in cold storage for at least this many days.
+COLD_STORAGE_MINIMUM_DAYS = 90
+# AWS refuses a start window shorter than this.
+MINIMUM_START_WINDOW = 60
+
+# option name -> AWS field name of a Lifecycle
+LIFECYCLE_FIELDS = {
+    "move_to_cold_storage_after_days": "MoveToColdStorageAfterDays",
+    "delete_after_days": "DeleteAfterDays",
+    "opt_in_to_archive_for_supported_resources": "OptInToArchiveForSupportedResources",
+}
+
+# Maps AWS returns that hold user-chosen keys: kept exactly as AWS returns them.
+_VERBATIM_FIELDS = {"BackupOptions": "backup_options", "ChildJobsInState": "child_jobs_in_state"}
+
+_VAULT_ARN = re.compile(r"^arn:[^:]+:backup:[^:]*:[^:]*:backup-vault:(?P<name>.+)$")
+_DYNAMODB_BACKUP_ARN = re.compile(r"^(?P<table>arn:[^:]+:dynamodb:[^:]*:[^:]*:table/[^/]+)/backup/[^/]+$")
+
+
+# ---------------------------------------------------------------------------
+# AWS calls
+# ---------------------------------------------------------------------------
+
+
+@BackupErrorHandler.common_error_handler("start backup job")
+@AWSRetry.jittered_backoff()
+def _start_backup_job(client, **params):
+    response = client.start_backup_job(**params)
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+def start_backup_job(client, **params):
+    """StartBackupJob; AWS answers AccessDeniedException for a vault that does not exist, say so."""
+    try:
+        return _start_backup_job(client, **params)
+    except AnsibleBackupError as e:
+        if is_ansible_aws_error_code("AccessDeniedException", e):
+            raise AnsibleBackupError(
+                message=(
+                    f"Failed to start backup job: access denied to backup vault {params.get('BackupVaultName')!r} "
+                    "(AWS answers AccessDeniedException when the vault does not exist, as well as when the caller "
+                    "may not start backup jobs into it or pass the IAM role)"
+                ),
+                exception=e.exception,
+            ) from e
+        raise
+
+
+@BackupErrorHandler.list_error_handler("describe backup job")
+@AWSRetry.jittered_backoff()
+def describe_backup_job(client, job_id):
+    """DescribeBackupJob's answer, or None when there is no such job."""
+    response = client.describe_backup_job(BackupJobId=job_id)
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+@BackupErrorHandler.list_error_handler("describe restore job")
+@AWSRetry.jittered_backoff()
+def describe_restore_job(client, job_id):
+    """DescribeRestoreJob's answer, or None when there is no such job."""
+    response = client.describe_restore_job(RestoreJobId=job_id)
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+@BackupErrorHandler.list_error_handler("list backup jobs", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_backup_jobs(client, **filters):
+    """Every backup job matching ListBackupJobs' By* filters (every page)."""
+    paginator = client.get_paginator("list_backup_jobs")
+    return paginator.paginate(**filters).build_full_result().get("BackupJobs") or []
+
+
+@BackupErrorHandler.list_error_handler("list restore jobs", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_restore_jobs(client, **filters):
+    """Every restore job matching ListRestoreJobs' By* filters (every page)."""
+    paginator = client.get_paginator("list_restore_jobs")
+    return paginator.paginate(**filters).build_full_result().get("RestoreJobs") or []
+
+
+@BackupErrorHandler.list_error_handler("describe recovery point")
+@AWSRetry.jittered_backoff()
+def describe_recovery_point(client, vault_name, recovery_point_arn):
+    """DescribeRecoveryPoint's answer, or None when the recovery point is gone."""
+    response = client.describe_recovery_point(BackupVaultName=vault_name, RecoveryPointArn=recovery_point_arn)
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+# ---------------------------------------------------------------------------
+# Validation and requests (pure)
+# ---------------------------------------------------------------------------
+
+
+def lifecycle_problems(lifecycle):
+    """What is wrong with the lifecycle option (a list of messages, empty when it is valid)."""
+    problems = []
+    if not lifecycle:
+        return problems
+    cold = lifecycle.get("move_to_cold_storage_after_days")
+    delete = lifecycle.get("delete_after_days")
+    for option, value in (("move_to_cold_storage_after_days", cold), ("delete_after_days", delete)):
+        if value is not None and value < 1:
+            problems.append(f"lifecycle.{option} must be at least 1, got {value}")
+    if cold is not None and delete is not None and delete < cold + COLD_STORAGE_MINIMUM_DAYS:
+        problems.append(
+            f"lifecycle.delete_after_days ({delete}) must be at least lifecycle.move_to_cold_storage_after_days + "
+            f"{COLD_STORAGE_MINIMUM_DAYS} ({cold + COLD_STORAGE_MINIMUM_DAYS}): AWS keeps a backup in cold storage "
+            f"for at least {COLD_STORAGE_MINIMUM_DAYS} days"
+        )
+    return problems
+
+
+def window_problems(start_window_minutes, complete_window_minutes):
+    """What is wrong with the start and completion windows (a list of messages)."""
+    problems = []
+    if start_window_minutes is not None and start_window_minutes < MINIMUM_START_WINDOW:
+        problems.append(f"start_window_minutes must be at least {MINIMUM_START_WINDOW}, got {start_window_minutes}")
+    if complete_window_minutes is not None and complete_window_minutes < 1:
+        problems.append(f"complete_window_minutes must be at least 1, got {complete_window_minutes}")
+    return problems
+
+
+def lifecycle_to_aws(lifecycle):
+    """The lifecycle option as StartBackupJob's Lifecycle (unset fields left out), or None."""
+    result = {}
+    for option, field in LIFECYCLE_FIELDS.items():
+        value = (lifecycle or {}).get(option)
+        if value is not None:
+            result[field] = value
+    return result or None
+
+
+def backup_job_request(resource_arn, vault_name, role_arn, lifecycle=None, recovery_point_tags=None,
+                       idempotency_token=None, start_window_minutes=None, complete_window_minutes=None):
+    """StartBackupJob's parameters; recovery point tags passed exactly as given (values as strings)."""
+    params = {"BackupVaultName": vault_name, "ResourceArn": resource_arn, "IamRoleArn": role_arn}
+    aws_lifecycle = lifecycle_to_aws(lifecycle)
+    if aws_lifecycle:
+        params["Lifecycle"] = aws_lifecycle
+    if recovery_point_tags:
+        params["RecoveryPointTags"] = {str(k): str(v) for k, v in recovery_point_tags.items()}
+    if idempotency_token:
+        params["IdempotencyToken"] = idempotency_token
+    if start_window_minutes is not None:
+        params["StartWindowMinutes"] = start_window_minutes
+    if complete_window_minutes is not None:
+        params["CompleteWindowMinutes"] = complete_window_minutes
+    return params
+
+
+def parse_time(value, option):
+    """An ISO 8601 date or date and time as an aware datetime (UTC when no offset is given).
+
+    Raises ValueError naming ``option`` when the value is not ISO 8601.
+    """
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, datetime.date):
+        moment = datetime.datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        if text[-1:] in ("Z", "z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"{option} must be an ISO 8601 date or date and time, such as 2024-05-21 or 2024-05-21T13:00:00Z; "
+                f"got {value!r}"
+            ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment
+
+
+def vault_name_of(vault_arn):
+    """The vault name of a backup vault ARN (None when it is not one)."""
+    match = _VAULT_ARN.match(vault_arn or "")
+    return match.group("name") if match else None
+
+
+def table_arn_of_dynamodb_backup(recovery_point_arn):
+    """The table ARN of a DynamoDB backup ARN (table/NAME/backup/ID), else None."""
+    match = _DYNAMODB_BACKUP_ARN.match(recovery_point_arn or "")
+    return match.group("table") if match else None
+
+
+# ---------------------------------------------------------------------------
+# Normalisers (pure)
+# ---------------------------------------------------------------------------
+
+
+def _jsonable(value):
+    """Dates as ISO 8601 strings, recursively; everything else unchanged."""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _snake(raw):
+    """An AWS answer in snake_case with dates as strings; user-keyed maps kept verbatim."""
+    raw = {k: v for k, v in (raw or {}).items() if k != "ResponseMetadata"}
+    verbatim = {_VERBATIM_FIELDS[k]: raw.pop(k) for k in list(raw) if k in _VERBATIM_FIELDS}
+    result = _jsonable(camel_dict_to_snake_dict(raw))
+    result.update(_jsonable(verbatim))
+    return result
+
+
+# keys backup_job returns, filled in when AWS leaves them out
+BACKUP_JOB_DEFAULTS = {
+    "backup_job_id": None,
+    "state": None,
+    "status_message": None,
+    "resource_arn": None,
+    "resource_name": None,
+    "resource_type": None,
+    "backup_vault_name": None,
+    "backup_vault_arn": None,
+    "recovery_point_arn": None,
+    "recovery_point_lifecycle": None,
+    "iam_role_arn": None,
+    "percent_done": None,
+    "backup_size_in_bytes": None,
+    "creation_date": None,
+    "completion_date": None,
+    "expected_completion_date": None,
+    "start_by": None,
+}
+
+
+def normalise_backup_job(raw):
+    """DescribeBackupJob's (or a ListBackupJobs member's) answer in snake_case, documented keys always present."""
+    job = _snake(raw)
+    for key, default in BACKUP_JOB_DEFAULTS.items():
+        job.setdefault(key, default)
+    return job
+
+
+def predicted_backup_job(request, vault_arn=None):
+    """The job check mode reports: what would be started, and nothing AWS alone can know."""
+    job = dict(BACKUP_JOB_DEFAULTS)
+    job.update(
+        resource_arn=request["ResourceArn"],
+        resource_name=request["ResourceArn"].split(":table/", 1)[-1] if ":table/" in request["ResourceArn"] else None,
+        resource_type="DynamoDB",
+        backup_vault_name=request["BackupVaultName"],
+        backup_vault_arn=vault_arn,
+        iam_role_arn=request["IamRoleArn"],
+    )
+    lifecycle = request.get("Lifecycle")
+    if lifecycle:
+        job["recovery_point_lifecycle"] = camel_dict_to_snake_dict(lifecycle)
+    return job
+
+
+def job_entry(raw, job_type, resource_arn=None):
+    """One member of backup_job_info's ``jobs``: AWS's fields in snake_case plus the keys both
+    job types share (job_id, job_type, state, resource_arn, backup_vault_name, created_resource_arn ...).
+
+    ``resource_arn`` is the source resource of a restore job when AWS did not say it.
+    """
+    job = _snake(raw)
+    if job_type == "backup":
+        job["job_id"] = job.get("backup_job_id")
+        job.setdefault("created_resource_arn", None)
+        if not job.get("backup_vault_name"):
+            job["backup_vault_name"] = vault_name_of(job.get("backup_vault_arn"))
+    else:
+        job["job_id"] = job.get("restore_job_id")
+        job["state"] = job.get("status")
+        job["resource_arn"] = job.get("source_resource_arn") or resource_arn
+        job["backup_vault_name"] = vault_name_of(job.get("backup_vault_arn"))
+        job.setdefault("created_resource_arn", None)
+    job["job_type"] = job_type
+    for key in ("state", "status_message", "resource_arn", "backup_vault_name", "backup_vault_arn",
+                "recovery_point_arn", "iam_role_arn", "percent_done", "backup_size_in_bytes",
+                "creation_date", "completion_date"):
+        job.setdefault(key, None)
+    return job
+
+
+def newest_first(raw_jobs, id_field):
+    """AWS answers sorted by CreationDate, newest first (ties by job id, for a stable order)."""
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+    def key(raw):
+        created = raw.get("CreationDate")
+        if isinstance(created, datetime.datetime) and created.tzinfo is None:
+            created = created.replace(tzinfo=datetime.timezone.utc)
+        if not isinstance(created, datetime.datetime):
+            created = epoch
+        return (created, raw.get(id_field) or "")
+
+    return sorted(raw_jobs, key=key, reverse=True)
+
+
+# ---------------------------------------------------------------------------
+# Lookups that combine calls
+# ---------------------------------------------------------------------------
+
+
+def restore_job_source(client, raw, cache):
+    """The ARN of the resource a restore job restores: AWS's SourceResourceArn, else the table of a
+    DynamoDB backup ARN, else the recovery point's ResourceArn (DescribeRecoveryPoint, cached per point)."""
+    if raw.get("SourceResourceArn"):
+        return raw["SourceResourceArn"]
+    arn = raw.get("RecoveryPointArn")
+    table = table_arn_of_dynamodb_backup(arn)
+    if table:
+        return table
+    vault = vault_name_of(raw.get("BackupVaultArn"))
+    if not arn or not vault:
+        return None
+    if arn not in cache:
+        point = describe_recovery_point(client, vault, arn)
+        cache[arn] = (point or {}).get("ResourceArn")
+    return cache[arn]
+
+
+def backup_job_ids(client, resource_arn, vault_name):
+    """The ids of the backup jobs of a resource into a vault that AWS lists now."""
+    jobs = list_backup_jobs(client, ByResourceArn=resource_arn, ByBackupVaultName=vault_name)
+    return {job.get("BackupJobId") for job in jobs}
+
+
+# ---------------------------------------------------------------------------
+# Waiting
+# ---------------------------------------------------------------------------
+
+
+def poll_job(describe, job_id, state_field, finished, timeout, log=None, label="job",
+             sleep=time.sleep, clock=time.monotonic, first_delay=1.0, max_delay=15.0, factor=1.5):
+    """Describe a job until its state is one of ``finished`` or ``timeout`` seconds have passed.
+
+    Polls with a growing delay (``first_delay`` seconds, times ``factor`` each round, at most
+    ``max_delay``; never sleeping past the deadline) and calls ``log(message)`` whenever the
+    state changes. Returns ``(raw, timed_out)`` with the last answer.
+    """
+    deadline = clock() + timeout
+    delay = first_delay
+    last_state = None
+    while True:
+        raw = describe(job_id)
+        if raw is None:
+            raise AnsibleBackupError(message=f"{label} {job_id} is no longer known to AWS")
+        state = raw.get(state_field)
+        if state != last_state and log is not None:
+            done = raw.get("PercentDone")
+            log(f"{label} {job_id}: {state}" + (f" ({done}% done)" if done not in (None, "") else ""))
+        last_state = state
+        if state in finished:
+            return raw, False
+        remaining = deadline - clock()
+        if remaining <= 0:
+            return raw, True
+        sleep(min(delay, remaining))
+        delay = min(delay * factor, max_delay)
+
+
+def wait_for_backup_job(client, job_id, timeout, log=None, **kwargs):
+    """Poll DescribeBackupJob until the job has finished; ``(raw, timed_out)``."""
+    return poll_job(
+        lambda job: describe_backup_job(client, job),
+        job_id,
+        "State",
+        BACKUP_JOB_FINISHED_STATES,
+        timeout,
+        log=log,
+        label="backup job",
+        **kwargs,
+    )
+
+
+def wait_for_restore_job(client, job_id, timeout, log=None, **kwargs):
+    """Poll DescribeRestoreJob until the job has finished; ``(raw, timed_out)``."""
+    return poll_job(
+        lambda job: describe_restore_job(client, job),
+        job_id,
+        "Status",
+        RESTORE_JOB_FINISHED_STATES,
+        timeout,
+        log=log,
+        label="restore job",
+        **kwargs,
+    )

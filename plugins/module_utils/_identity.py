@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to backupkit.dynamodb
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Names to ARNs for the caller's account and region (private).
+
+Modules accept a DynamoDB table by name or ARN and an IAM role by name or ARN;
+these helpers turn names into ARNs with the partition, region and account of
+the connection, asking STS once per module run.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+
+class AnsibleIdentityError(AnsibleAWSError):
+    pass
+
+
+class IdentityErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleIdentityError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("NoSuchEntity")
+
+
+@IdentityErrorHandler.common_error_handler("get the caller identity")
+@AWSRetry.jittered_backoff()
+def get_caller_identity(sts_client):
+    return sts_client.get_caller_identity()
+
+
+@IdentityErrorHandler.list_error_handler("get IAM role")
+@AWSRetry.jittered_backoff()
+def get_role(iam_client, name):
+    return iam_client.get_role(RoleName=name)["Role"]
+
+
+class CallerContext(object):
+    """Partition, account and region of the module's connection (STS asked lazily, once)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.region = module.region
+        self._identity = None
+
+    def _caller(self):
+        if self._identity is None:
+            self._identity = get_caller_identity(self.module.client("sts"))
+        return self._identity
+
+    @property
+    def account_id(self):
+        return self._caller()["Account"]
+
+    @property
+    def partition(self):
+        parsed = parse_aws_arn(self._caller()["Arn"]) or {}
+        return parsed.get("partition") or "aws"
+
+    def table_arn(self, table):
+        """A table name or ARN as a table ARN in this account and region."""
+        if table.startswith("arn:"):
+            parsed = parse_aws_arn(table)
+            if not parsed or parsed.get("service") != "dynamodb" or not parsed.get("resource", "").startswith("table/"):
+                raise ValueError("%s is not a DynamoDB table ARN" % table)
+            return table
+        return "arn:%s:dynamodb:%s:%s:table/%s" % (self.partition, self.region, self.account_id, table)
+
+    def role_arn(self, role_arn=None, role_name=None):
+        """The ARN of role_arn, or of the IAM role called role_name (which must exist)."""
+        if role_arn:
+            return role_arn
+        if not role_name:
+            return None
+        role = get_role(self.module.client("iam"), role_name)
+        if role is None:
+            raise ValueError("IAM role %s does not exist" % role_name)
+        return role["Arn"]
+
+
+def table_name_of(table):
+    """The table name of a table name or table ARN."""
+    if table.startswith("arn:"):
+        parsed = parse_aws_arn(table) or {}
+        return parsed.get("resource", "").split("/", 2)[1] if "/" in parsed.get("resource", "") else table
+    return table
