@@ -153,7 +153,7 @@ class _StreamingLines(object):
 
 def s3_source(s3_client, url):
     """``s3://bucket/key``; the second read is pinned to the first read's ETag."""
-    bucket, _, key = url[len("s3://"):].partition("/")
+    bucket, _sep, key = url[len("s3://"):].partition("/")
     if not bucket or not key:
         raise CsvError("src %r is not of the form s3://bucket/key" % url)
     state = {}

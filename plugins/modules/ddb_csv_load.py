@@ -14,7 +14,7 @@ description:
   - The whole file is validated before anything is written, so a bad row near the end never
     leaves a half-loaded table. Errors name the file, line and column.
   - In O(mode=sync) only items that are new or differ from the stored item are written, so
-    loading the same file twice reports RV(changed=false) the second time and writes nothing.
+    loading the same file twice reports no change the second time and writes nothing.
     Values are compared the way DynamoDB stores them (V(1.50) and V(1.5) are the same number,
     sets are unordered).
   - The file is streamed, never held whole, so memory stays bounded as the file grows.
@@ -70,7 +70,7 @@ options:
         stores a NULL, V(keep) stores an empty string in V(S) columns (other types are left out).
       - An empty key cell is always an error.
     type: str
-    choices: [omit, null, keep]
+    choices: [omit, "null", keep]
     default: omit
   mode:
     description:

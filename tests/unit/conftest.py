@@ -6,6 +6,7 @@ when the tests run from an installed collection (ansible-test), that path is alr
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,8 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = ROOT / ".venv" / "collections"
 
 try:
-    import ansible_collections.backupkit.dynamodb  # noqa: F401
+    FOUND = importlib.util.find_spec("ansible_collections.backupkit.dynamodb") is not None
 except ImportError:
+    FOUND = False
+if not FOUND:
     if COLLECTIONS.is_dir():
         sys.path.insert(0, str(COLLECTIONS))
         # ansible_collections is a namespace package; forget a half-imported one
