@@ -181,9 +181,9 @@ def test_copy_source_tags_to_restored_resource(env: dict[str, Any]) -> None:
     assert tags == [{"Key": "team", "Value": "billing"}]
 
 
-def test_kms_encryption_type_encrypts_the_restored_table(env: dict[str, Any]) -> None:
+def test_kms_encryption_type_encrypts_the_restored_table(env: dict[str, Any], client: Client) -> None:
     ddb, backup = env["ddb"], env["backup"]
-    key_arn = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+    key_arn = client("kms").create_key(Description="restore key")["KeyMetadata"]["Arn"]
     rp_arn = back_up(backup, make_orders(ddb))
     restore(backup, rp_arn, "orders-kms", metadata={"encryptionType": "KMS", "kmsMasterKeyArn": key_arn})
     sse = ddb.describe_table(TableName="orders-kms")["Table"]["SSEDescription"]
@@ -386,3 +386,13 @@ def test_protected_resources(env: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as excinfo:
         backup.describe_protected_resource(ResourceArn=missing)
     assert error_code(excinfo) == "ResourceNotFoundException"
+
+
+def test_restore_with_a_kms_key_that_does_not_exist_fails_the_job(env: dict[str, Any]) -> None:
+    ddb, backup = env["ddb"], env["backup"]
+    missing = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+    rp_arn = back_up(backup, make_orders(ddb))
+    job = restore(backup, rp_arn, "orders-no-key", metadata={"encryptionType": "KMS", "kmsMasterKeyArn": missing})
+    assert job["Status"] == "FAILED"
+    assert missing in job["StatusMessage"]
+    assert "orders-no-key" not in ddb.list_tables()["TableNames"]

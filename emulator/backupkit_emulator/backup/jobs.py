@@ -567,6 +567,9 @@ class JobsBackendMixin:
         metadata = job.metadata
         sse = None
         if metadata["encryptionType"] == "KMS":
+            problem = self._kms_key_problem(metadata["kmsMasterKeyArn"])
+            if problem:
+                return problem
             sse = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": metadata["kmsMasterKeyArn"]}
         tags = list(recovery_point.snapshot.table.tags or []) if copy_tags else None
         try:
@@ -581,6 +584,19 @@ class JobsBackendMixin:
             )
         except TableAlreadyExistsException as error:
             return error.message
+        return None
+
+    def _kms_key_problem(self, key_arn: str) -> str | None:
+        """DynamoDB's message when the restore's KMS key does not exist (the job then FAILS), else None."""
+        from moto.kms.models import kms_backends
+
+        parts = key_arn.split(":")
+        account, region = (parts[4], parts[3]) if len(parts) >= 6 and key_arn.startswith("arn:") else (
+            self.account_id, self.region_name)
+        try:
+            kms_backends[account][region].describe_key(key_arn)
+        except Exception:
+            return f"Invalid KMSMasterKeyId: KMS key {key_arn} does not exist or is not accessible."
         return None
 
     def describe_restore_job(self, restore_job_id: str) -> RestoreJob:

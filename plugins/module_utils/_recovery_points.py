@@ -1,0 +1,391 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to backupkit.dynamodb
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""AWS Backup recovery points: list, describe, normalise, choose (private).
+
+Used by backupkit.dynamodb.backup_recovery_point_info and backupkit.dynamodb.backup_restore.
+Every AWS call is a small function decorated once for error translation and once for
+retries; the rest of this file is pure (parsing times and ARNs, normalising answers,
+choosing a recovery point) and unit-tested.
+
+A recovery point of a DynamoDB table has one of two ARN forms:
+
+- AWS Backup's, ``arn:aws:backup:REGION:ACCOUNT:recovery-point:ID``, when advanced DynamoDB
+  backup is on for the region;
+- DynamoDB's, ``arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/backup/ID``, when it is off.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+
+# botocore's RecoveryPointStatus enum
+RECOVERY_POINT_STATUSES = ["COMPLETED", "PARTIAL", "DELETING", "EXPIRED", "AVAILABLE", "STOPPED", "CREATING"]
+# the statuses a recovery point can be restored from
+RESTORABLE_STATUSES = ("AVAILABLE", "COMPLETED")
+
+
+class VaultMissingErrorHandler(BackupErrorHandler):
+    """AWS answers AccessDeniedException for a vault that does not exist (and for one the caller
+    may not read); for a lookup of one recovery point in one vault both mean "not there"."""
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code(["ResourceNotFoundException", "AccessDeniedException"])
+
+
+def vault_error(name, error):
+    """The clear error for a vault AWS answered AccessDeniedException about."""
+    return AnsibleBackupError(
+        message=f"Backup vault {name!r} does not exist or is not readable (AWS answers AccessDeniedException for both)",
+        exception=error.exception,
+    )
+
+
+# ---------------------------------------------------------------------------
+# AWS calls
+# ---------------------------------------------------------------------------
+
+
+@BackupErrorHandler.common_error_handler("list recovery points of backup vault")
+@AWSRetry.jittered_backoff()
+def _list_by_vault(client, **params):
+    paginator = client.get_paginator("list_recovery_points_by_backup_vault")
+    return paginator.paginate(**params).build_full_result().get("RecoveryPoints") or []
+
+
+def list_recovery_points_by_vault(client, vault_name, resource_arn=None, created_after=None, created_before=None):
+    """Every recovery point of the vault (all pages), optionally of one resource and in a time window.
+
+    A vault that does not exist is an error that says so.
+    """
+    params = {"BackupVaultName": vault_name}
+    if resource_arn:
+        params["ByResourceArn"] = resource_arn
+    if created_after is not None:
+        params["ByCreatedAfter"] = created_after
+    if created_before is not None:
+        params["ByCreatedBefore"] = created_before
+    try:
+        return _list_by_vault(client, **params)
+    except is_ansible_aws_error_code("AccessDeniedException") as e:
+        raise vault_error(vault_name, e) from e
+
+
+@BackupErrorHandler.list_error_handler("list recovery points of resource", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_recovery_points_by_resource(client, resource_arn):
+    """Every recovery point of the resource, in every vault (all pages); [] when it has none."""
+    paginator = client.get_paginator("list_recovery_points_by_resource")
+    return paginator.paginate(ResourceArn=resource_arn).build_full_result().get("RecoveryPoints") or []
+
+
+@VaultMissingErrorHandler.list_error_handler("describe recovery point")
+@AWSRetry.jittered_backoff()
+def describe_recovery_point(client, vault_name, recovery_point_arn):
+    """DescribeRecoveryPoint's answer, or None when the vault does not hold that recovery point."""
+    response = client.describe_recovery_point(BackupVaultName=vault_name, RecoveryPointArn=recovery_point_arn)
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+@BackupErrorHandler.list_error_handler("list backup vaults", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_backup_vault_names(client):
+    paginator = client.get_paginator("list_backup_vaults")
+    vaults = paginator.paginate().build_full_result().get("BackupVaultList") or []
+    return [vault["BackupVaultName"] for vault in vaults]
+
+
+def list_recovery_points_of_resource(client, resource_arn):
+    """The recovery points of a resource in every vault, each in ListRecoveryPointsByBackupVault's
+    full shape where its vault can be read (ListRecoveryPointsByResource's answer lacks the resource,
+    the lifecycle, the role and the completion date), newest first."""
+    points = list_recovery_points_by_resource(client, resource_arn)
+    full = {}
+    for vault_name in sorted({point.get("BackupVaultName") for point in points if point.get("BackupVaultName")}):
+        try:
+            for point in _list_by_vault(client, BackupVaultName=vault_name, ByResourceArn=resource_arn):
+                full[point["RecoveryPointArn"]] = point
+        except is_ansible_aws_error_code("AccessDeniedException"):
+            pass  # a vault we may not list (its access policy): keep the short form of its points
+    result = []
+    for point in points:
+        merged = dict(point)
+        merged.update(full.get(point.get("RecoveryPointArn"), {}))
+        merged.setdefault("ResourceArn", resource_arn)
+        result.append(merged)
+    return sort_newest_first(result)
+
+
+def find_recovery_point(client, recovery_point_arn, vault_name=None, resource_arns=()):
+    """DescribeRecoveryPoint of an ARN whose vault may be unknown; None when it is found nowhere.
+
+    AWS needs the vault to describe a recovery point. It is looked for, in this order: in
+    ``vault_name`` when given (and only there); among the recovery points of each of
+    ``resource_arns`` (the source table, and for DynamoDB's ARN form the table it names); in
+    every vault of the account and region.
+    """
+    if vault_name:
+        return describe_recovery_point(client, vault_name, recovery_point_arn)
+    tried = set()
+    for resource_arn in resource_arns:
+        if not resource_arn or resource_arn in tried:
+            continue
+        tried.add(resource_arn)
+        for point in list_recovery_points_by_resource(client, resource_arn):
+            if point.get("RecoveryPointArn") == recovery_point_arn and point.get("BackupVaultName"):
+                found = describe_recovery_point(client, point["BackupVaultName"], recovery_point_arn)
+                if found is not None:
+                    return found
+    for name in list_backup_vault_names(client):
+        found = describe_recovery_point(client, name, recovery_point_arn)
+        if found is not None:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Times (pure)
+# ---------------------------------------------------------------------------
+
+_ISO_8601 = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?)?"
+    r"\s*(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def parse_time(value, option="time"):
+    """An ISO 8601 date or date and time as an aware UTC datetime.
+
+    A time without a zone is UTC; a date alone is midnight UTC of that day. Raises ValueError
+    naming ``option`` when the text is not such a time.
+    """
+    if isinstance(value, datetime.datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        match = _ISO_8601.match(text)
+        if not match:
+            raise ValueError(
+                f"{option}: {value!r} is not an ISO 8601 date or time (for example 2024-05-21T13:00:00Z or "
+                "2024-05-21T15:00:00+02:00)"
+            )
+        try:
+            day = datetime.datetime.strptime(match.group("date"), "%Y-%m-%d")
+            fraction = (match.group("fraction") or "0")[:6].ljust(6, "0")
+            moment = day.replace(
+                hour=int(match.group("hour") or 0),
+                minute=int(match.group("minute") or 0),
+                second=int(match.group("second") or 0),
+                microsecond=int(fraction),
+            )
+        except ValueError as e:
+            raise ValueError(f"{option}: {value!r} is not a valid date or time ({e})") from None
+        zone = match.group("zone")
+        if zone and zone not in ("Z", "z"):
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+            if hours > 23 or minutes > 59:
+                raise ValueError(f"{option}: {value!r} has an invalid time zone offset {zone!r}")
+            moment = moment.replace(tzinfo=datetime.timezone(sign * datetime.timedelta(hours=hours, minutes=minutes)))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc)
+
+
+def as_utc(value):
+    """A datetime from boto3 (aware) or an ISO string, as an aware UTC datetime; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc)
+    return parse_time(value)
+
+
+def iso(value):
+    """A datetime as an ISO 8601 string; anything else unchanged."""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    return value
+
+
+def jsonable(value):
+    """Dates as ISO 8601 strings, recursively."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return iso(value)
+
+
+# ---------------------------------------------------------------------------
+# ARNs (pure)
+# ---------------------------------------------------------------------------
+
+_DYNAMODB_BACKUP = re.compile(r"^table/(?P<table>[^/]+)/backup/(?P<id>[^/]+)$")
+_BACKUP_RECOVERY_POINT = re.compile(r"^recovery-point:(?P<id>.+)$")
+
+
+def recovery_point_arn_kind(arn):
+    """``backup`` (AWS Backup's ARN form), ``dynamodb`` (DynamoDB's backup ARN form) or None."""
+    parsed = parse_aws_arn(arn or "") or {}
+    resource = parsed.get("resource") or ""
+    if parsed.get("service") == "backup" and _BACKUP_RECOVERY_POINT.match(resource):
+        return "backup"
+    if parsed.get("service") == "dynamodb" and _DYNAMODB_BACKUP.match(resource):
+        return "dynamodb"
+    return None
+
+
+def backup_id_of(arn):
+    """The backup's id in either ARN form (the part after ``recovery-point:`` or ``/backup/``), or None."""
+    parsed = parse_aws_arn(arn or "") or {}
+    resource = parsed.get("resource") or ""
+    match = _BACKUP_RECOVERY_POINT.match(resource) or _DYNAMODB_BACKUP.match(resource)
+    return match.group("id") if match else None
+
+
+def table_arn_of_dynamodb_backup(arn):
+    """For DynamoDB's ARN form, the ARN of the table it is a backup of; None for any other ARN."""
+    parsed = parse_aws_arn(arn or "") or {}
+    match = _DYNAMODB_BACKUP.match(parsed.get("resource") or "")
+    if parsed.get("service") != "dynamodb" or not match:
+        return None
+    return "arn:%s:dynamodb:%s:%s:table/%s" % (
+        parsed.get("partition"), parsed.get("region"), parsed.get("account_id"), match.group("table"))
+
+
+def same_backup(arn_a, arn_b):
+    """True when two ARNs name the same backup: equal, or the same account, region and backup id
+    in AWS Backup's and DynamoDB's ARN forms."""
+    if not arn_a or not arn_b:
+        return False
+    if arn_a == arn_b:
+        return True
+    id_a, id_b = backup_id_of(arn_a), backup_id_of(arn_b)
+    if not id_a or not id_b or id_a.lower() != id_b.lower():
+        return False
+    a, b = parse_aws_arn(arn_a) or {}, parse_aws_arn(arn_b) or {}
+    return (a.get("partition"), a.get("region"), a.get("account_id")) == (b.get("partition"), b.get("region"), b.get("account_id"))
+
+
+# ---------------------------------------------------------------------------
+# Normalisers and choosing (pure)
+# ---------------------------------------------------------------------------
+
+# keys every returned recovery point has (None when AWS did not say)
+RECOVERY_POINT_KEYS = (
+    "recovery_point_arn",
+    "backup_vault_name",
+    "backup_vault_arn",
+    "resource_arn",
+    "resource_type",
+    "resource_name",
+    "status",
+    "status_message",
+    "creation_date",
+    "completion_date",
+    "lifecycle",
+    "calculated_lifecycle",
+    "backup_size_in_bytes",
+    "encryption_key_arn",
+    "iam_role_arn",
+)
+
+
+def creation_key(point):
+    """Sort key: the creation date of a raw (CreationDate) or normalised (creation_date) recovery point."""
+    value = point.get("CreationDate", point.get("creation_date"))
+    moment = as_utc(value) if value is not None else None
+    return moment or datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+
+
+def sort_newest_first(points):
+    return sorted(points, key=creation_key, reverse=True)
+
+
+def normalise_recovery_point(raw):
+    """One recovery point from any of AWS's shapes as a snake_case dict, dates as ISO 8601 strings.
+
+    ListRecoveryPointsByResource's ``BackupSizeBytes`` becomes ``backup_size_in_bytes`` like the
+    other calls' ``BackupSizeInBytes``. Tags, if present, are kept exactly as AWS stores them.
+    """
+    raw = dict(raw or {})
+    raw.pop("ResponseMetadata", None)
+    tags = raw.pop("Tags", None)
+    if "BackupSizeBytes" in raw and "BackupSizeInBytes" not in raw:
+        raw["BackupSizeInBytes"] = raw.pop("BackupSizeBytes")
+    else:
+        raw.pop("BackupSizeBytes", None)
+    point = jsonable(camel_dict_to_snake_dict(raw))
+    for key in RECOVERY_POINT_KEYS:
+        point.setdefault(key, None)
+    if tags is not None:
+        point["tags"] = dict(tags)
+    return point
+
+
+def in_window(point, created_after=None, created_before=None):
+    """True when the point was created strictly after ``created_after`` and strictly before ``created_before``."""
+    moment = creation_key(point)
+    if created_after is not None and not moment > created_after:
+        return False
+    if created_before is not None and not moment < created_before:
+        return False
+    return True
+
+
+def filter_points(points, created_after=None, created_before=None, statuses=None):
+    """Raw recovery points in the window and with one of ``statuses`` (all when None), newest first."""
+    wanted = set(statuses) if statuses else None
+    return sort_newest_first(
+        point
+        for point in points
+        if in_window(point, created_after, created_before) and (wanted is None or point.get("Status") in wanted)
+    )
+
+
+def choose_recovery_point(points, at=None):
+    """The newest restorable (AVAILABLE or COMPLETED) raw recovery point created at or before ``at``
+    (any time when None); None when there is none."""
+    candidates = [
+        point
+        for point in points
+        if point.get("Status") in RESTORABLE_STATUSES and (at is None or creation_key(point) <= at)
+    ]
+    if not candidates:
+        return None
+    return sort_newest_first(candidates)[0]
+
+
+def explain_no_choice(points, at=None):
+    """Why choose_recovery_point found nothing, for an error message."""
+    if not points:
+        return "it has no recovery point"
+    restorable = [point for point in points if point.get("Status") in RESTORABLE_STATUSES]
+    if not restorable:
+        statuses = sorted({str(point.get("Status")) for point in points})
+        return f"none of its {len(points)} recovery points is AVAILABLE or COMPLETED (statuses: {', '.join(statuses)})"
+    oldest = sort_newest_first(restorable)[-1]
+    return (
+        f"its oldest AVAILABLE or COMPLETED recovery point was created at {iso(as_utc(oldest.get('CreationDate')))}, "
+        f"after {iso(at)}"
+    )

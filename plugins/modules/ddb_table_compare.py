@@ -1,0 +1,331 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to backupkit.dynamodb
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ddb_table_compare
+short_description: Compare two DynamoDB tables item by item
+version_added: 0.1.0
+description:
+  - Compares every item of O(source_table) with the item of the same key in O(target_table), for
+    example a table restored from a backup with the table it was backed up from, and counts the items
+    missing in the target, the items only the target has and the items that differ.
+  - Values are compared the way DynamoDB stores them (V(1.50) and V(1.5) are the same number, sets are
+    unordered); O(ignore_attributes) leaves attributes out of the comparison.
+  - Reads only. The source is read with a parallel scan of O(segments) segments, page by page, and each
+    page's keys are read from the target with BatchGetItem; the target is counted with a parallel
+    V(Select=COUNT) scan. Neither table is ever held whole, so memory stays bounded as tables grow.
+  - Throttling, HTTP 5xx answers and unprocessed keys are retried with exponential backoff and jitter.
+  - O(fail_on_diff=true) turns a difference into a failed task, for restore drills.
+author:
+  - backupkit.dynamodb contributors (!UNKNOWN)
+options:
+  source_table:
+    description:
+      - The table to compare with, by name or ARN (usually the original table).
+    type: str
+    required: true
+  target_table:
+    description:
+      - The table to check, by name or ARN (usually the restored table).
+      - Its key schema must match the source's (the same key attribute names, roles and types).
+    type: str
+    required: true
+  ignore_attributes:
+    description:
+      - Top-level attribute names left out of the comparison, in both tables, for example a load timestamp.
+      - Key attributes cannot be ignored.
+    type: list
+    elements: str
+    default: []
+  sample_limit:
+    description:
+      - The most keys returned in each list of RV(samples). V(0) returns counts only.
+      - Samples of missing and different items are those with the smallest keys (numbers by value), so
+        they are the same on every run of the same tables.
+    type: int
+    default: 10
+  segments:
+    description:
+      - Parallel scan segments (and threads) per table, between 1 and 64.
+    type: int
+    default: 8
+  fail_on_diff:
+    description:
+      - Fail the task when the tables differ, with a message that sums up the counts. The result keys are
+        returned with the failure.
+    type: bool
+    default: false
+notes:
+  - Compare tables that are not being written. The counts come from separate scans of the two tables, and
+    a table written during the comparison gives counts that do not add up; the module then fails and says so.
+  - Reads are strongly consistent and cost read capacity for every item of both tables; on provisioned
+    tables, expect throttling (which is retried) or raise the read capacity for the comparison.
+  - A table that is still being created or restored cannot be compared; wait until it is V(ACTIVE).
+  - Both tables are read with the module's connection; a table of another account needs its ARN and a
+    resource-based policy that lets the caller scan it.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; check mode compares the tables exactly as a normal run does.
+  diff_mode:
+    support: none
+    description: A comparison changes nothing; the differences are in RV(samples).
+"""
+
+EXAMPLES = r"""
+- name: Prove that the restored table holds what the original table held
+  backupkit.dynamodb.ddb_table_compare:
+    source_table: order_transaction
+    target_table: order_transaction_restored
+    fail_on_diff: true
+
+- name: Compare, leaving out an attribute that each load stamps differently
+  backupkit.dynamodb.ddb_table_compare:
+    source_table: arn:aws:dynamodb:us-east-1:123456789012:table/order_transaction
+    target_table: order_transaction_copy
+    ignore_attributes: [loaded_at]
+    sample_limit: 3
+  register: comparison
+
+- name: Show what differs
+  ansible.builtin.debug:
+    msg: >-
+      {{ comparison.missing_in_target }} missing, {{ comparison.extra_in_target }} extra,
+      {{ comparison.different }} different; first missing keys: {{ comparison.samples.missing_in_target }}
+  when: not comparison.equal
+"""
+
+RETURN = r"""
+equal:
+  description: Whether the tables hold the same items (ignoring O(ignore_attributes)).
+  returned: always
+  type: bool
+  sample: false
+source_count:
+  description: Items in the source table.
+  returned: always
+  type: int
+  sample: 200
+target_count:
+  description: Items in the target table.
+  returned: always
+  type: int
+  sample: 201
+missing_in_target:
+  description: Source items whose key the target does not have.
+  returned: always
+  type: int
+  sample: 3
+extra_in_target:
+  description: Target items whose key the source does not have.
+  returned: always
+  type: int
+  sample: 4
+different:
+  description: Items with the same key in both tables whose attributes differ.
+  returned: always
+  type: int
+  sample: 2
+samples:
+  description:
+    - Up to O(sample_limit) examples of each kind of difference.
+    - 'Keys are dicts in DynamoDB JSON, for example V({"order_id": {"S": "O-1"}, "item_id": {"S": "I-1"}}),
+      with binary values as base64 text.'
+  returned: always
+  type: dict
+  contains:
+    missing_in_target:
+      description: Keys of source items missing in the target, smallest keys first.
+      returned: always
+      type: list
+      elements: dict
+      sample: [{"order_id": {"S": "O-007"}, "item_id": {"S": "I-1"}}]
+    extra_in_target:
+      description:
+        - Keys of target items that the source does not have, smallest keys first.
+        - The target is searched only until O(sample_limit) of them are found, so these are some of the
+          extra keys, not necessarily the smallest.
+      returned: always
+      type: list
+      elements: dict
+      sample: [{"order_id": {"S": "O-900"}, "item_id": {"S": "I-1"}}]
+    different:
+      description: Items that differ, smallest keys first, with the differing attributes only.
+      returned: always
+      type: list
+      elements: dict
+      contains:
+        key:
+          description: The item's key in DynamoDB JSON.
+          returned: always
+          type: dict
+          sample: {"order_id": {"S": "O-012"}, "item_id": {"S": "I-2"}}
+        attributes:
+          description: Names of the attributes that differ (or that one table's item lacks), sorted.
+          returned: always
+          type: list
+          elements: str
+          sample: [price, status]
+        source:
+          description: Those attributes in the source item, in DynamoDB JSON (an attribute the item lacks is absent).
+          returned: always
+          type: dict
+          sample: {"price": {"N": "1.5"}, "status": {"S": "NEW"}}
+        target:
+          description: Those attributes in the target item, in DynamoDB JSON (an attribute the item lacks is absent).
+          returned: always
+          type: dict
+          sample: {"price": {"N": "2"}, "status": {"S": "SHIPPED"}}
+source_table:
+  description: The source table's name.
+  returned: always
+  type: str
+  sample: order_transaction
+target_table:
+  description: The target table's name.
+  returned: always
+  type: str
+  sample: order_transaction_restored
+key_schema:
+  description: The key attributes both tables share, hash key first.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    attribute_name:
+      description: The attribute's name.
+      returned: always
+      type: str
+      sample: order_id
+    key_type:
+      description: V(HASH) or V(RANGE).
+      returned: always
+      type: str
+      sample: HASH
+    attribute_type:
+      description: V(S), V(N) or V(B).
+      returned: always
+      type: str
+      sample: S
+elapsed_seconds:
+  description: Seconds the comparison took.
+  returned: always
+  type: float
+  sample: 2.71
+"""
+
+import time
+
+try:
+    import botocore.config
+except ImportError:
+    pass  # AnsibleAWSModule reports missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import AnsibleDynamoDBError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import describe_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import key_schema_of
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import TableComparison
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import TablesChanged
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import key_schema_mismatch
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import summary
+
+MAX_SEGMENTS = 64
+MAX_SAMPLE_LIMIT = 1000
+READABLE_STATUSES = ("ACTIVE", "UPDATING")
+
+
+def check_options(module):
+    params = module.params
+    if not 1 <= params["segments"] <= MAX_SEGMENTS:
+        module.fail_json(msg="segments must be between 1 and %d, got %d" % (MAX_SEGMENTS, params["segments"]))
+    if not 0 <= params["sample_limit"] <= MAX_SAMPLE_LIMIT:
+        module.fail_json(msg="sample_limit must be between 0 and %d, got %d" % (MAX_SAMPLE_LIMIT, params["sample_limit"]))
+
+
+def readable_table(module, client, option):
+    """DescribeTable of the table named by ``option``; fail unless it exists and can be read whole."""
+    name = module.params[option]
+    table = describe_table(client, name)
+    if table is None:
+        module.fail_json(msg="%s %s does not exist" % (option, name))
+    status = table.get("TableStatus", "ACTIVE")
+    if status not in READABLE_STATUSES:
+        module.fail_json(msg="%s %s is %s; it can be compared once it is ACTIVE" % (option, name, status))
+    if (table.get("RestoreSummary") or {}).get("RestoreInProgress"):
+        module.fail_json(msg="%s %s is still being restored; compare it once the restore has completed" % (option, name))
+    return table
+
+
+def run(module):
+    params = module.params
+    started = time.monotonic()
+    check_options(module)
+    config = botocore.config.Config(
+        max_pool_connections=params["segments"] + 4, retries={"mode": "standard", "max_attempts": 3}
+    )
+    client = module.client("dynamodb", config=config)
+    source = readable_table(module, client, "source_table")
+    target = readable_table(module, client, "target_table")
+    schema = key_schema_of(source)
+    mismatch = key_schema_mismatch(schema, key_schema_of(target))
+    if mismatch:
+        module.fail_json(msg="%s and %s cannot be compared: %s" % (source["TableName"], target["TableName"], mismatch))
+    ignored_keys = sorted(set(params["ignore_attributes"]) & set(name for name, _role, _type in schema))
+    if ignored_keys:
+        module.fail_json(msg="ignore_attributes names key attributes, which cannot be ignored: %s" % ", ".join(ignored_keys))
+
+    comparison = TableComparison(
+        client, params["source_table"], params["target_table"], schema,
+        ignore_attributes=params["ignore_attributes"], sample_limit=params["sample_limit"], segments=params["segments"],
+    )
+    try:
+        compared = comparison.run()
+    except TablesChanged as exc:
+        module.fail_json(msg="%s and %s could not be compared: %s" % (source["TableName"], target["TableName"], exc))
+    if not comparison.extras_complete:
+        module.warn(
+            "fewer extra keys were found in %s than its count implies; a table may have been written during the comparison"
+            % target["TableName"]
+        )
+    result = dict(
+        changed=False,
+        source_table=source["TableName"],
+        target_table=target["TableName"],
+        key_schema=[dict(attribute_name=name, key_type=role, attribute_type=attr_type) for name, role, attr_type in schema],
+        elapsed_seconds=round(time.monotonic() - started, 3),
+        **compared
+    )
+    if params["fail_on_diff"] and not result["equal"]:
+        module.fail_json(msg=summary(result, source["TableName"], target["TableName"]), **result)
+    return result
+
+
+def main():
+    argument_spec = dict(
+        source_table=dict(type="str", required=True),
+        target_table=dict(type="str", required=True),
+        ignore_attributes=dict(type="list", elements="str", default=[]),
+        sample_limit=dict(type="int", default=10),
+        segments=dict(type="int", default=8),
+        fail_on_diff=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        result = run(module)
+    except AnsibleDynamoDBError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
