@@ -7,6 +7,7 @@ latency on demand. Not shipped in the collection.
 
 from __future__ import annotations
 
+import os
 import threading
 
 __all__ = ["install"]
@@ -21,6 +22,9 @@ def install() -> None:
     with _lock:
         if _installed:
             return
+        # AWS accounts have AWS's managed policies (AWSBackupServiceRolePolicyForBackup, ...);
+        # moto loads them only when asked. An explicit setting in the environment wins.
+        os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         from . import backup, dynamodb, dynamodb_batch, iam, sts
 
         backup.install()
