@@ -333,6 +333,17 @@ class IamSimulationResponseMixin:
         )
         return ActionResult(result)
 
+    def list_service_specific_credentials(self) -> ActionResult:
+        """No service-specific credentials (CodeCommit, Keyspaces) exist here; AWS answers an empty list.
+
+        amazon.aws.iam_user calls this before deleting a user; moto does not implement it.
+        The user must exist, as on AWS (NoSuchEntity otherwise).
+        """
+        user_name = self._get_param("UserName")  # type: ignore[attr-defined]
+        if user_name:
+            self.backend.get_user(user_name)  # type: ignore[attr-defined]
+        return ActionResult({"ServiceSpecificCredentials": []})
+
     def _simulation_params(self) -> dict[str, Any]:
         get = self._get_param  # type: ignore[attr-defined]
         action_names = get("ActionNames") or []

@@ -339,3 +339,15 @@ def test_aws_cli_reads_the_answer(emulator: IamEmulator, iam: Any, tmp_path: Any
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["EvaluationResults"][0]["EvalDecision"] == "explicitDeny"
+
+
+def test_list_service_specific_credentials_is_empty_for_a_user_and_refused_for_a_missing_one(endpoint, client) -> None:
+    import botocore.exceptions
+    import pytest as _pytest
+
+    iam = client("iam")
+    iam.create_user(UserName="dev")
+    assert iam.list_service_specific_credentials(UserName="dev")["ServiceSpecificCredentials"] == []
+    with _pytest.raises(botocore.exceptions.ClientError) as info:
+        iam.list_service_specific_credentials(UserName="nobody")
+    assert info.value.response["Error"]["Code"] == "NoSuchEntity"

@@ -1,0 +1,666 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to backupkit.dynamodb
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The deny-backup-deletion guard of backupkit.dynamodb.backup_deny_policy (private).
+
+Three parts:
+
+* IAM calls (customer-managed policy, its versions and attachments, principals,
+  the policy simulator) and the backup vault access policy calls, each a small
+  function decorated once for error translation and once for retries;
+* pure functions that build the policy document and the vault statement, merge
+  the statement into a vault policy, pick the versions to delete and the
+  resources to simulate;
+* the verification, which asks SimulatePrincipalPolicy for every attached
+  principal and every denied action.
+
+Policy documents are never case-converted; they are compared as IAM policies
+(``compare_policies``), never as text.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from urllib.parse import unquote
+
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+
+POLICY_VERSION = "2012-10-17"
+
+# Every action that destroys or weakens a backup of a DynamoDB table, and the resource type it acts on.
+DEFAULT_DENY_ACTIONS = [
+    "dynamodb:DeleteBackup",
+    "backup:DeleteRecoveryPoint",
+    "backup:UpdateRecoveryPointLifecycle",
+    "backup:DisassociateRecoveryPoint",
+    "backup:DisassociateRecoveryPointFromParent",
+    "backup:DeleteBackupSelection",
+    "backup:DeleteBackupPlan",
+    "backup:UpdateBackupPlan",
+    "backup:DeleteBackupVault",
+    "backup:DeleteBackupVaultAccessPolicy",
+    "backup:PutBackupVaultAccessPolicy",
+    "backup:DeleteBackupVaultLockConfiguration",
+    "backup:PutBackupVaultLockConfiguration",
+]
+
+# The statement written into each vault's access policy (identified by its Sid).
+VAULT_STATEMENT_SID = "BackupkitDenyRecoveryPointDeletion"
+VAULT_DENY_ACTIONS = [
+    "backup:DeleteRecoveryPoint",
+    "backup:UpdateRecoveryPointLifecycle",
+    "backup:PutBackupVaultAccessPolicy",
+]
+
+ALLOW_SID = "BackupkitAllow"
+DENY_SID = "BackupkitDenyBackupDeletion"
+
+PRINCIPAL_KINDS = ("roles", "groups", "users")
+# IAM keeps at most five versions of a managed policy.
+MAX_POLICY_VERSIONS = 5
+# IAM's size limit of a managed policy document, in characters without whitespace.
+MAX_POLICY_SIZE = 6144
+MAX_DESCRIPTION_LENGTH = 1000
+
+EXPLICIT_DENY = "explicitDeny"
+
+_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")
+
+# resource kinds of the actions the module knows, for the representative resources of the verification
+_RECOVERY_POINT = ("recovery_point", "dynamodb_backup")
+ACTION_RESOURCE_KINDS = {
+    "dynamodb:deletebackup": ("dynamodb_backup",),
+    "dynamodb:restoretablefrombackup": ("dynamodb_backup",),
+    "backup:deleterecoverypoint": _RECOVERY_POINT,
+    "backup:updaterecoverypointlifecycle": _RECOVERY_POINT,
+    "backup:disassociaterecoverypoint": _RECOVERY_POINT,
+    "backup:disassociaterecoverypointfromparent": _RECOVERY_POINT,
+    "backup:deletebackupselection": ("backup_plan",),
+    "backup:deletebackupplan": ("backup_plan",),
+    "backup:updatebackupplan": ("backup_plan",),
+    "backup:deletebackupvault": ("backup_vault",),
+    "backup:deletebackupvaultaccesspolicy": ("backup_vault",),
+    "backup:putbackupvaultaccesspolicy": ("backup_vault",),
+    "backup:deletebackupvaultlockconfiguration": ("backup_vault",),
+    "backup:putbackupvaultlockconfiguration": ("backup_vault",),
+    "backup:deletebackupvaultnotifications": ("backup_vault",),
+    "backup:putbackupvaultnotifications": ("backup_vault",),
+}
+# the names AWS spells them with, for wildcard deny actions expanded for the simulator
+KNOWN_ACTIONS = sorted(
+    set(DEFAULT_DENY_ACTIONS)
+    | {
+        "dynamodb:RestoreTableFromBackup",
+        "backup:DeleteBackupVaultNotifications",
+        "backup:PutBackupVaultNotifications",
+    }
+)
+VERIFY_NAME = "backupkit-verify"
+_SAMPLE_RESOURCES = {
+    "dynamodb_backup": "arn:{p}:dynamodb:{r}:{a}:table/" + VERIFY_NAME + "/backup/01700000000000-abcdef12",
+    "recovery_point": "arn:{p}:backup:{r}:{a}:recovery-point:" + VERIFY_NAME,
+    "backup_plan": "arn:{p}:backup:{r}:{a}:backup-plan:" + VERIFY_NAME,
+    "backup_vault": "arn:{p}:backup:{r}:{a}:backup-vault:" + VERIFY_NAME,
+}
+
+
+# (service, shape of the resource part) of each resource type, to recognise a narrowed policy resource
+_KIND_SHAPES = {
+    "dynamodb_backup": ("dynamodb", re.compile(r"^table/[^/]+/backup/.+$")),
+    "recovery_point": ("backup", re.compile(r"^recovery-point:.+$")),
+    "backup_plan": ("backup", re.compile(r"^backup-plan:.+$")),
+    "backup_vault": ("backup", re.compile(r"^backup-vault:.+$")),
+}
+
+
+class DenyPolicyErrorHandler(AWSErrorHandler):
+    """IAM calls: NoSuchEntity means "missing"; errors reach the module as AnsibleBackupError."""
+
+    _CUSTOM_EXCEPTION = AnsibleBackupError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("NoSuchEntity")
+
+
+# ---------------------------------------------------------------------------
+# IAM calls
+# ---------------------------------------------------------------------------
+
+
+@DenyPolicyErrorHandler.list_error_handler("get IAM policy")
+@AWSRetry.jittered_backoff()
+def get_policy(client, arn):
+    return client.get_policy(PolicyArn=arn)["Policy"]
+
+
+@DenyPolicyErrorHandler.common_error_handler("list IAM policies")
+@AWSRetry.jittered_backoff()
+def list_local_policies(client):
+    paginator = client.get_paginator("list_policies")
+    return paginator.paginate(Scope="Local").build_full_result().get("Policies", [])
+
+
+@DenyPolicyErrorHandler.common_error_handler("list IAM policy versions")
+@AWSRetry.jittered_backoff()
+def list_policy_versions(client, arn):
+    paginator = client.get_paginator("list_policy_versions")
+    return paginator.paginate(PolicyArn=arn).build_full_result().get("Versions", [])
+
+
+@DenyPolicyErrorHandler.common_error_handler("get IAM policy version")
+@AWSRetry.jittered_backoff()
+def get_policy_version(client, arn, version_id):
+    return client.get_policy_version(PolicyArn=arn, VersionId=version_id)["PolicyVersion"]
+
+
+@DenyPolicyErrorHandler.common_error_handler("create IAM policy")
+@AWSRetry.jittered_backoff()
+def create_policy(client, name, path, document, description=None):
+    params = {"PolicyName": name, "Path": path, "PolicyDocument": json.dumps(document)}
+    if description:
+        params["Description"] = description
+    return client.create_policy(**params)["Policy"]
+
+
+@DenyPolicyErrorHandler.common_error_handler("create IAM policy version")
+@AWSRetry.jittered_backoff()
+def _create_policy_version(client, arn, document):
+    return client.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)["PolicyVersion"]
+
+
+@DenyPolicyErrorHandler.common_error_handler("set the default IAM policy version")
+@AWSRetry.jittered_backoff()
+def set_default_policy_version(client, arn, version_id):
+    client.set_default_policy_version(PolicyArn=arn, VersionId=version_id)
+    return True
+
+
+@DenyPolicyErrorHandler.deletion_error_handler("delete IAM policy version")
+@AWSRetry.jittered_backoff()
+def delete_policy_version(client, arn, version_id):
+    client.delete_policy_version(PolicyArn=arn, VersionId=version_id)
+    return True
+
+
+@DenyPolicyErrorHandler.deletion_error_handler("delete IAM policy")
+@AWSRetry.jittered_backoff()
+def delete_policy(client, arn):
+    client.delete_policy(PolicyArn=arn)
+    return True
+
+
+@DenyPolicyErrorHandler.list_error_handler("list the entities an IAM policy is attached to")
+@AWSRetry.jittered_backoff()
+def _list_entities_for_policy(client, arn):
+    paginator = client.get_paginator("list_entities_for_policy")
+    return paginator.paginate(PolicyArn=arn).build_full_result()
+
+
+def list_attachments(client, arn):
+    """{roles, groups, users}: sorted names of the principals the policy is attached to."""
+    entities = _list_entities_for_policy(client, arn) or {}
+    return {
+        "roles": sorted(e["RoleName"] for e in entities.get("PolicyRoles") or []),
+        "groups": sorted(e["GroupName"] for e in entities.get("PolicyGroups") or []),
+        "users": sorted(e["UserName"] for e in entities.get("PolicyUsers") or []),
+    }
+
+
+@DenyPolicyErrorHandler.common_error_handler("attach IAM policy")
+@AWSRetry.jittered_backoff()
+def attach_policy(client, kind, name, arn):
+    if kind == "roles":
+        client.attach_role_policy(RoleName=name, PolicyArn=arn)
+    elif kind == "groups":
+        client.attach_group_policy(GroupName=name, PolicyArn=arn)
+    else:
+        client.attach_user_policy(UserName=name, PolicyArn=arn)
+    return True
+
+
+@DenyPolicyErrorHandler.deletion_error_handler("detach IAM policy")
+@AWSRetry.jittered_backoff()
+def detach_policy(client, kind, name, arn):
+    if kind == "roles":
+        client.detach_role_policy(RoleName=name, PolicyArn=arn)
+    elif kind == "groups":
+        client.detach_group_policy(GroupName=name, PolicyArn=arn)
+    else:
+        client.detach_user_policy(UserName=name, PolicyArn=arn)
+    return True
+
+
+@DenyPolicyErrorHandler.list_error_handler("get IAM principal")
+@AWSRetry.jittered_backoff()
+def get_principal(client, kind, name):
+    """{name, arn} of the role, group or user called ``name`` (IAM's spelling); None when missing."""
+    if kind == "roles":
+        entity = client.get_role(RoleName=name)["Role"]
+        return {"name": entity["RoleName"], "arn": entity["Arn"]}
+    if kind == "groups":
+        entity = client.get_group(GroupName=name, MaxItems=1)["Group"]
+        return {"name": entity["GroupName"], "arn": entity["Arn"]}
+    entity = client.get_user(UserName=name)["User"]
+    return {"name": entity["UserName"], "arn": entity["Arn"]}
+
+
+@DenyPolicyErrorHandler.list_error_handler("list the members of IAM group", default_value=[])
+@AWSRetry.jittered_backoff()
+def list_group_members(client, name):
+    paginator = client.get_paginator("get_group")
+    return paginator.paginate(GroupName=name).build_full_result().get("Users", [])
+
+
+@DenyPolicyErrorHandler.common_error_handler("simulate IAM principal policy")
+@AWSRetry.jittered_backoff()
+def simulate_principal_policy(client, source_arn, actions, resources, principal_arn=None):
+    params = {"PolicySourceArn": source_arn, "ActionNames": list(actions), "ResourceArns": list(resources)}
+    if principal_arn:
+        params["ContextEntries"] = [
+            {"ContextKeyName": "aws:PrincipalArn", "ContextKeyValues": [principal_arn], "ContextKeyType": "string"}
+        ]
+    paginator = client.get_paginator("simulate_principal_policy")
+    return paginator.paginate(**params).build_full_result().get("EvaluationResults", [])
+
+
+# ---------------------------------------------------------------------------
+# Policy versions
+# ---------------------------------------------------------------------------
+
+
+def policy_document(version):
+    """The document of a policy version as a dict (IAM returns it URL-encoded when botocore does not decode it)."""
+    document = version.get("Document")
+    if isinstance(document, dict):
+        return document
+    text = to_text(document or "")
+    if text.startswith("%7B") or text.startswith("%7b"):
+        text = unquote(text)
+    return json.loads(text) if text.strip() else {}
+
+
+def versions_to_delete(versions, limit=MAX_POLICY_VERSIONS):
+    """Ids of the oldest non-default versions to delete so that one more version fits IAM's limit."""
+    excess = len(versions) + 1 - limit
+    if excess <= 0:
+        return []
+    # IAM numbers versions in the order it creates them (v1, v2, ...): the lowest number is the oldest
+    candidates = sorted((v for v in versions if not v.get("IsDefaultVersion")), key=lambda v: version_number(v.get("VersionId")))
+    return [v["VersionId"] for v in candidates[:excess]]
+
+
+def version_number(version_id):
+    match = re.match(r"^v(\d+)$", to_text(version_id or ""))
+    return int(match.group(1)) if match else 0
+
+
+def create_policy_version(client, arn, document):
+    """A new default version of the policy, deleting the oldest non-default versions first when
+    IAM's limit of five versions would be exceeded. Returns (version, deleted version ids)."""
+    deleted = []
+    for version_id in versions_to_delete(list_policy_versions(client, arn)):
+        delete_policy_version(client, arn, version_id)
+        deleted.append(version_id)
+    try:
+        return _create_policy_version(client, arn, document), deleted
+    except AnsibleBackupError as e:
+        # another writer created a version since we listed them: make room once more
+        if not is_ansible_aws_error_code("LimitExceeded", e):
+            raise
+        extra = versions_to_delete(list_policy_versions(client, arn))
+        if not extra:
+            raise
+        for version_id in extra:
+            delete_policy_version(client, arn, version_id)
+            deleted.append(version_id)
+        return _create_policy_version(client, arn, document), deleted
+
+
+def find_matching_version(client, arn, versions, document):
+    """The id of a non-default version whose document is ``document`` (as an IAM policy), or None."""
+    for version in sorted(versions, key=lambda v: version_number(v.get("VersionId")), reverse=True):
+        if version.get("IsDefaultVersion"):
+            continue
+        candidate = policy_document(get_policy_version(client, arn, version["VersionId"]))
+        if not policy_differs(candidate, document):
+            return version["VersionId"]
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Documents (pure)
+# ---------------------------------------------------------------------------
+
+
+def unique(values):
+    """The values without duplicates, in their first order."""
+    seen = set()
+    result = []
+    for value in values or []:
+        if value not in seen:
+            seen.add(value)
+            result.append(value)
+    return result
+
+
+def policy_arn(partition, account_id, path, name):
+    return "arn:%s:iam::%s:policy%s%s" % (partition, account_id, path or "/", name)
+
+
+def default_resources(partition, region, account_id):
+    """ARNs of DynamoDB backups and AWS Backup recovery points, plans and vaults in this account and region."""
+    return [
+        "arn:%s:dynamodb:%s:%s:table/*/backup/*" % (partition, region, account_id),
+        "arn:%s:backup:%s:%s:recovery-point:*" % (partition, region, account_id),
+        "arn:%s:backup:%s:%s:backup-plan:*" % (partition, region, account_id),
+        "arn:%s:backup:%s:%s:backup-vault:*" % (partition, region, account_id),
+    ]
+
+
+def action_problem(option, action):
+    if not isinstance(action, str) or not _ACTION.match(action):
+        return "%s: %r is not an IAM action (service:Action, wildcards * and ? allowed)" % (option, action)
+    return None
+
+
+def resource_problem(option, resource):
+    if resource == "*":
+        return None
+    parts = to_text(resource).split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn" or not parts[2]:
+        return "%s: %r is neither * nor an ARN (arn:partition:service:region:account:resource)" % (option, resource)
+    return None
+
+
+def principal_arn_problem(option, arn):
+    parts = to_text(arn).split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return "%s: %r is not an ARN" % (option, arn)
+    if parts[2] == "sts":
+        return (
+            "%s: %r is a session ARN; aws:PrincipalArn of an assumed role is the role's ARN "
+            "(arn:%s:iam::ACCOUNT:role/NAME)" % (option, arn, parts[1] or "aws")
+        )
+    if parts[2] not in ("iam", "*"):
+        return "%s: %r is not an IAM principal ARN (role, user or account root)" % (option, arn)
+    return None
+
+
+def deny_condition(exempt_principal_arns):
+    if not exempt_principal_arns:
+        return None
+    return {"ArnNotLike": {"aws:PrincipalArn": list(exempt_principal_arns)}}
+
+
+def build_document(deny_actions, resources, allow_actions=None, allow_resources=None, exempt_principal_arns=None):
+    """The managed policy: an optional Allow statement, then the Deny statement (except the exempt principals)."""
+    statements = []
+    if allow_actions:
+        statements.append({
+            "Sid": ALLOW_SID,
+            "Effect": "Allow",
+            "Action": list(allow_actions),
+            "Resource": list(allow_resources or ["*"]),
+        })
+    deny = {"Sid": DENY_SID, "Effect": "Deny", "Action": list(deny_actions), "Resource": list(resources)}
+    condition = deny_condition(exempt_principal_arns)
+    if condition:
+        deny["Condition"] = condition
+    statements.append(deny)
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def document_size(document):
+    """The size IAM counts against its limit (characters, whitespace excluded)."""
+    return len(json.dumps(document, separators=(",", ":")))
+
+
+def policy_differs(current, wanted):
+    """Whether two policy documents ({} or None = none) differ as IAM policies."""
+    if not current or not wanted:
+        return bool(current) != bool(wanted)
+    return compare_policies(current, wanted)
+
+
+def vault_statement(exempt_principal_arns=None):
+    """The statement the module keeps in each named vault's access policy."""
+    statement = {
+        "Sid": VAULT_STATEMENT_SID,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": list(VAULT_DENY_ACTIONS),
+        "Resource": "*",
+    }
+    condition = deny_condition(exempt_principal_arns)
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def statements_of(policy):
+    """The statements of a policy document as a list (Statement may be one object)."""
+    statements = (policy or {}).get("Statement") or []
+    if isinstance(statements, dict):
+        return [statements]
+    return list(statements)
+
+
+def _is_ours(statement):
+    return isinstance(statement, dict) and statement.get("Sid") == VAULT_STATEMENT_SID
+
+
+def our_statement(policy):
+    """The module's statement in a vault policy, or None."""
+    for statement in statements_of(policy):
+        if _is_ours(statement):
+            return statement
+    return None
+
+
+def _statement_differs(current, wanted):
+    if current is None or wanted is None:
+        return (current is None) != (wanted is None)
+    return compare_policies({"Statement": [current]}, {"Statement": [wanted]}, default_version=None)
+
+
+def with_our_statement(policy, statement):
+    """The vault policy with the module's statement set to ``statement`` (None removes it), other statements kept.
+
+    Returns the policy unchanged (the same object) when the statement already is as wanted; ``{}`` when
+    no statement would remain.
+    """
+    policy = policy or {}
+    ours = [s for s in statements_of(policy) if _is_ours(s)]
+    if len(ours) <= 1 and not _statement_differs(ours[0] if ours else None, statement):
+        return policy
+    others = [s for s in statements_of(policy) if not _is_ours(s)]
+    if statement is not None:
+        others.append(copy.deepcopy(statement))
+    if not others:
+        return {}
+    updated = copy.deepcopy(policy)
+    updated.setdefault("Version", POLICY_VERSION)
+    updated["Statement"] = others
+    return updated
+
+
+# ---------------------------------------------------------------------------
+# ARN matching (pure)
+# ---------------------------------------------------------------------------
+
+
+def _wildcard_regex(pattern):
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+def resource_matches(pattern, resource):
+    """IAM's Resource matching: ``*`` any run of characters, ``?`` one character, case-sensitive."""
+    return re.fullmatch(_wildcard_regex(to_text(pattern)), to_text(resource), re.DOTALL) is not None
+
+
+def action_matches(pattern, action):
+    return re.fullmatch(_wildcard_regex(to_text(pattern)), to_text(action), re.DOTALL | re.IGNORECASE) is not None
+
+
+def arn_like(pattern, arn):
+    """ArnLike: each of the six ``:``-separated parts is matched separately."""
+    pattern_parts = to_text(pattern).split(":", 5)
+    arn_parts = to_text(arn).split(":", 5)
+    if len(pattern_parts) != 6 or len(arn_parts) != 6:
+        return False
+    return all(
+        re.fullmatch(_wildcard_regex(p), a, re.DOTALL) is not None for p, a in zip(pattern_parts, arn_parts)
+    )
+
+
+def is_exempt(principal_arn, exempt_principal_arns):
+    return bool(principal_arn) and any(arn_like(p, principal_arn) for p in exempt_principal_arns or [])
+
+
+# ---------------------------------------------------------------------------
+# Verification
+# ---------------------------------------------------------------------------
+
+
+def _substitute(pattern):
+    """A concrete ARN the resource pattern matches (wildcards filled in)."""
+    return to_text(pattern).replace("*", VERIFY_NAME).replace("?", "x")
+
+
+def representative_resources(action, resources, partition, region, account_id):
+    """The resources to simulate ``action`` on, one for each resource type the action acts on.
+
+    For each type: a sample ARN of this account and region when the policy's resources cover it; else a
+    concrete ARN made from a policy resource of that type (the policy was narrowed, to some tables say);
+    else the sample itself, which then shows that the deny does not cover that type. An action the module
+    does not know is simulated on a concrete ARN made from a policy resource of its service.
+    """
+    kinds = ACTION_RESOURCE_KINDS.get(action.lower(), ())
+    chosen = []
+    for kind in kinds:
+        sample = _SAMPLE_RESOURCES[kind].format(p=partition, r=region, a=account_id)
+        if any(resource_matches(pattern, sample) for pattern in resources):
+            chosen.append(sample)
+            continue
+        service, shape = _KIND_SHAPES[kind]
+        narrowed = [_substitute(p) for p in resources if _arn_service(p) == service and shape.match(_arn_resource(_substitute(p)))]
+        chosen.append(narrowed[0] if narrowed else sample)
+    if chosen:
+        return unique(chosen)
+    service = action.split(":", 1)[0].lower()
+    for pattern in resources:
+        if pattern == "*":
+            return ["*"]
+        if _arn_service(pattern) in (service, "*"):
+            return [_substitute(pattern)]
+    return ["*"]
+
+
+def _arn_service(arn):
+    parts = to_text(arn).split(":", 5)
+    return parts[2].lower() if len(parts) == 6 else None
+
+
+def _arn_resource(arn):
+    parts = to_text(arn).split(":", 5)
+    return parts[5] if len(parts) == 6 else ""
+
+
+def verification_plan(deny_actions, resources, partition, region, account_id):
+    """([(resources tuple, [actions])], [skipped wildcard actions]): what to ask the simulator.
+
+    Wildcard actions are expanded to the actions the module knows; one that matches none is skipped.
+    """
+    actions = []
+    skipped = []
+    for action in deny_actions:
+        if "*" in action or "?" in action:
+            matched = [known for known in KNOWN_ACTIONS if action_matches(action, known)]
+            if not matched:
+                skipped.append(action)
+            actions.extend(matched)
+        else:
+            actions.append(action)
+    groups = {}
+    for action in unique(actions):
+        key = tuple(representative_resources(action, resources, partition, region, account_id))
+        groups.setdefault(key, []).append(action)
+    return list(groups.items()), skipped
+
+
+def principals_to_verify(client, attachments, exempt_principal_arns):
+    """Who the attached policy applies to: every attached role and user, and every member of an
+    attached group (the group itself when it has no member). Each {arn, attached_as, exempt, context_arn}."""
+    found = {}
+
+    def add(arn, attached_as, context_arn):
+        if arn not in found:
+            found[arn] = {
+                "arn": arn,
+                "attached_as": attached_as,
+                "exempt": is_exempt(context_arn, exempt_principal_arns),
+                "context_arn": context_arn,
+            }
+
+    for kind in ("roles", "users"):
+        for name in attachments.get(kind) or []:
+            principal = get_principal(client, kind, name)
+            if principal:
+                add(principal["arn"], "%s/%s" % (kind[:-1], name), principal["arn"])
+    for name in attachments.get("groups") or []:
+        members = list_group_members(client, name)
+        for member in members:
+            add(member["Arn"], "group/%s" % name, member["Arn"])
+        if not members:
+            group = get_principal(client, "groups", name)
+            if group:
+                add(group["arn"], "group/%s" % name, None)
+    return list(found.values())
+
+
+def simulate(client, principals, plan):
+    """One row {principal, attached_as, action, resource, decision, exempt} per principal, action and resource."""
+    rows = []
+    for principal in principals:
+        for resources, actions in plan:
+            results = simulate_principal_policy(client, principal["arn"], actions, resources, principal["context_arn"])
+            for result in results:
+                rows.append({
+                    "principal": principal["arn"],
+                    "attached_as": principal["attached_as"],
+                    "action": result.get("EvalActionName"),
+                    "resource": result.get("EvalResourceName"),
+                    "decision": result.get("EvalDecision"),
+                    "exempt": principal["exempt"],
+                })
+    return rows
+
+
+def failed_rows(rows):
+    """Rows of principals the deny applies to that the simulator does not deny explicitly."""
+    return [row for row in rows if not row["exempt"] and row["decision"] != EXPLICIT_DENY]
+
+
+def verify(client, principals, plan, timeout=0, delay=3):
+    """Simulate until every non-exempt row is an explicit deny, or ``timeout`` seconds passed
+    (IAM is eventually consistent right after a change). Returns the rows of the last attempt."""
+    deadline = time.monotonic() + max(timeout or 0, 0)
+    while True:
+        rows = simulate(client, principals, plan)
+        if not failed_rows(rows) or time.monotonic() + delay > deadline:
+            return rows
+        time.sleep(delay)
