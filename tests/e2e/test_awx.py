@@ -1,0 +1,843 @@
+"""AWX / Automation Controller: the execution environment and the playbooks run the way AWX runs them.
+
+- ``execution-environment.yml`` is accepted by ``ansible-builder create`` (which writes the
+  build context without a container runtime), and the context holds what the image needs:
+  amazon.aws, community.aws, this collection's files (installable with ``ansible-galaxy``)
+  and boto3 / botocore, also as ansible-builder's own introspection finds them.
+- ``setup`` and ``drill`` run through ``ansible-runner`` (the CLI AWX's execution nodes
+  run) from a private data dir laid out as AWX lays it out, with only the environment AWX's
+  Amazon Web Services credential injects: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+  AWS_SECURITY_TOKEN, no region and no AWS_SESSION_TOKEN. The emulator accepts any token,
+  so a small proxy in front of it checks that every AWS request carried the injected one
+  (on AWS, temporary keys without their token are refused). The ``set_stats`` artifacts
+  (what an AWX workflow passes to the next node) hold the vault, the recovery point and
+  the drill's verdict.
+- The restore template's own extra variable (AWX renders Jinja only there) picks the
+  recovery point a workflow's backup step passed on, else the survey's answer, else latest.
+- ``examples/awx/`` is consistent: surveys pass AWX's survey validation rules, templates
+  name playbooks that exist, the workflow passes on what the next node needs, and
+  ``examples/awx/import.py`` loads it all into a stand-in for AWX's API, idempotently.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import http.client
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+EXAMPLES = REPO / "examples" / "awx"
+START_TIMEOUT = 60
+RUN_TIMEOUT = 600
+# A value AWX would inject from the credential's "STS Token" field.
+SECURITY_TOKEN = "FwoGZXIvYXdzEXAMPLE//awx-injected-session-token"
+# Rows of the sample data the runner test loads (the whole file is not needed to prove the path).
+SAMPLE_ROWS = 12
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class Emulator:
+    """``backupkit-emulator --port 0`` in a child process; its output is drained by a thread."""
+
+    def __init__(self) -> None:
+        self.output: collections.deque[str] = collections.deque(maxlen=200)
+        self.endpoint = ""
+        self._ready = threading.Event()
+        # AWS's managed policies (AWSBackupServiceRolePolicyForBackup, ...) exist, as on AWS.
+        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+        self._process = subprocess.Popen(
+            [str(BIN / "backupkit-emulator"), "--port", "0"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+        if not self._ready.wait(START_TIMEOUT) or not self.endpoint:
+            self.stop()
+            raise RuntimeError("backupkit-emulator did not start:\n" + "\n".join(self.output))
+
+    def _drain(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            self.output.append(line.rstrip("\n"))
+            match = re.search(r"listening on (http://\S+)", line)
+            if match and not self._ready.is_set():
+                self.endpoint = match.group(1)
+                self._ready.set()
+        self._ready.set()
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+class TokenRecorder:
+    """A forwarding HTTP proxy that records each AWS request's X-Amz-Security-Token header, and
+    whether the request's SigV4 signature covers it (SignedHeaders of the Authorization header).
+
+    Clients use it as their endpoint URL; it passes method, path, headers and body to the
+    emulator unchanged (the Host header too, so a signature would still verify).
+    """
+
+    def __init__(self, upstream: str) -> None:
+        # (operation hint, the token header, whether the signature covers the token)
+        self.requests: list[tuple[str, str | None, bool]] = []
+        target = urllib.parse.urlsplit(upstream)
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # quiet
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                what = self.headers.get("X-Amz-Target") or f"{self.command} {self.path.split('?')[0]}"
+                signed = re.search(r"SignedHeaders=([^,\s]+)", self.headers.get("Authorization") or "")
+                covered = bool(signed) and "x-amz-security-token" in signed.group(1).split(";")
+                recorder.requests.append((what, self.headers.get("X-Amz-Security-Token"), covered))
+                upstream_conn = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+                    upstream_conn.request(self.command, self.path, body=body, headers=headers)
+                    response = upstream_conn.getresponse()
+                    payload = response.read()
+                    self.send_response(response.status, response.reason)
+                    for key, value in response.getheaders():
+                        if key.lower() not in ("transfer-encoding", "connection", "content-length", "date", "server"):
+                            self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                finally:
+                    upstream_conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def collections_dir(root: Path) -> Path:
+    """A collections path whose backupkit.dynamodb is this work tree (as the EE would hold it)."""
+    link = root / "ansible_collections" / "backupkit" / "dynamodb"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(REPO, target_is_directory=True)
+    return root
+
+
+def clean_environment() -> dict[str, str]:
+    """The process environment of ansible-runner: nothing AWS or Ansible from the caller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "BOTO"))}
+    env["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    env["HOME"] = os.environ.get("HOME", "/tmp")
+    return env
+
+
+class RunnerResult:
+    """What an AWX job keeps of a run: rc, status, stdout and the set_stats artifacts."""
+
+    def __init__(self, artifacts_dir: Path, completed: subprocess.CompletedProcess[str], seconds: float) -> None:
+        self.seconds = seconds
+        self.rc = int((artifacts_dir / "rc").read_text().strip()) if (artifacts_dir / "rc").exists() else None
+        self.status = (artifacts_dir / "status").read_text().strip() if (artifacts_dir / "status").exists() else None
+        stdout_file = artifacts_dir / "stdout"
+        self.stdout = stdout_file.read_text(errors="replace") if stdout_file.exists() else completed.stdout
+        self.stdout += ("\n--- ansible-runner stderr ---\n" + completed.stderr) if completed.stderr.strip() else ""
+        self.events = [
+            json.loads(path.read_text())
+            for path in sorted((artifacts_dir / "job_events").glob("*.json"), key=lambda p: int(p.name.split("-", 1)[0]))
+        ] if (artifacts_dir / "job_events").is_dir() else []
+
+    @property
+    def artifacts(self) -> dict[str, Any]:
+        """The global set_stats data: what AWX stores as the job's artifacts."""
+        for event in reversed(self.events):
+            if event.get("event") == "playbook_on_stats":
+                return event.get("event_data", {}).get("artifact_data", {}) or {}
+        return {}
+
+    def task_statuses(self, task_name: str) -> list[str]:
+        return [
+            event["event"] for event in self.events
+            if event.get("event_data", {}).get("task") == task_name
+            and event["event"].startswith("runner_on_") and event["event"] != "runner_on_start"
+        ]
+
+    def slowest(self, count: int = 5) -> str:
+        """The slowest tasks of the run (from the runner_on_ok/failed events' durations)."""
+        durations = [
+            (float(event["event_data"].get("duration") or 0), event["event_data"].get("task", "?"))
+            for event in self.events
+            if event.get("event") in ("runner_on_ok", "runner_on_failed") and "duration" in event.get("event_data", {})
+        ]
+        return ", ".join(f"{task} {seconds:.1f}s" for seconds, task in sorted(durations, reverse=True)[:count])
+
+    def explain(self) -> str:
+        return f"rc={self.rc} status={self.status} ({self.seconds:.1f}s)\n{tail(self.stdout)}"
+
+
+def run_like_awx(private_data_dir: Path, ident: str, playbook: str, extravars: str, envvars: dict[str, str]) -> RunnerResult:
+    """ansible-runner run, with the private data dir's env/ files written as AWX writes them."""
+    env_dir = private_data_dir / "env"
+    env_dir.mkdir(exist_ok=True)
+    (env_dir / "envvars").write_text(json.dumps(envvars), encoding="utf-8")
+    (env_dir / "extravars").write_text(extravars, encoding="utf-8")
+    (env_dir / "settings").write_text(json.dumps({"suppress_ansible_output": True}), encoding="utf-8")
+    started = time.monotonic()
+    completed = subprocess.run(
+        [str(BIN / "ansible-runner"), "run", str(private_data_dir), "--ident", ident, "-p", playbook],
+        env=clean_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    return RunnerResult(private_data_dir / "artifacts" / ident, completed, time.monotonic() - started)
+
+
+# --- what AWX does with the examples: survey rules, variable precedence, !unsafe ----------
+
+# AWX's survey question types and the Python type of their defaults (JobTemplateSurveySpec).
+SURVEY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "text": str, "textarea": str, "password": str, "multiplechoice": str, "multiselect": str,
+    "integer": int, "float": (float, int),
+}
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def job_templates() -> dict[str, dict[str, Any]]:
+    return {path.stem: load_json(path) for path in sorted((EXAMPLES / "job_templates").glob("*.json"))}
+
+
+def survey_of(stem: str) -> dict[str, Any] | None:
+    path = EXAMPLES / "surveys" / f"{stem}.json"
+    return load_json(path) if path.exists() else None
+
+
+def survey_spec_errors(spec: Any) -> list[str]:
+    """What AWX's POST .../survey_spec/ rejects (awx/api/views JobTemplateSurveySpec._validate_spec_data)."""
+    errors = []
+    for field, kind in (("name", str), ("description", str), ("spec", list)):
+        if not isinstance(spec.get(field), kind):
+            errors.append(f"{field!r} missing or not a {kind.__name__}")
+    if errors:
+        return errors
+    if not spec["spec"]:
+        errors.append("'spec' doesn't contain any items")
+    seen: set[str] = set()
+    for index, item in enumerate(spec["spec"]):
+        where = f"question {index} ({item.get('variable')})"
+        for field in ("type", "question_name", "variable", "required"):
+            kind = bool if field == "required" else str
+            if not isinstance(item.get(field), kind):
+                errors.append(f"{where}: {field!r} missing or not a {kind.__name__}")
+        if item.get("variable") in seen:
+            errors.append(f"{where}: variable duplicated")
+        seen.add(item.get("variable"))
+        qtype = item.get("type")
+        if qtype not in SURVEY_TYPES:
+            errors.append(f"{where}: type {qtype!r} is not one of {sorted(SURVEY_TYPES)}")
+            continue
+        default = item.get("default", "")
+        if default != "" and not isinstance(default, SURVEY_TYPES[qtype]):
+            errors.append(f"{where}: default {default!r} is not a {qtype}")
+        for key in ("min", "max"):
+            if item.get(key) is not None and not isinstance(item[key], int):
+                errors.append(f"{where}: {key} is not an integer")
+        if qtype in ("multiplechoice", "multiselect"):
+            choices = item.get("choices")
+            if choices is None:
+                errors.append(f"{where}: {qtype} needs choices")
+                continue
+            choices = choices.splitlines() if isinstance(choices, str) else choices
+            defaults = default.splitlines() if isinstance(default, str) else default
+            if qtype == "multiplechoice" and len(defaults) > 1:
+                errors.append(f"{where}: multiplechoice has one default at most")
+            if any(value not in choices for value in defaults):
+                errors.append(f"{where}: default {default!r} is not among the choices")
+    return errors
+
+
+def survey_answer_errors(item: dict[str, Any], value: Any) -> list[str]:
+    """AWX's check of one answer (SurveyJobTemplateMixin._survey_element_validation), enough for defaults."""
+    qtype = item["type"]
+    if qtype in ("text", "textarea", "password"):
+        if not isinstance(value, str):
+            return ["not a string"]
+        if item.get("min") not in ("", None) and len(value) < int(item["min"]):
+            return ["too short"]
+        if item.get("max") not in ("", None) and len(value) > int(item["max"]):
+            return ["too long"]
+    elif qtype in ("integer", "float"):
+        if not isinstance(value, SURVEY_TYPES[qtype]) or isinstance(value, bool):
+            return [f"not a {qtype}"]
+        if item.get("min") not in ("", None) and value < item["min"]:
+            return ["too small"]
+        if item.get("max") not in ("", None) and value > item["max"]:
+            return ["too big"]
+    elif qtype == "multiplechoice" and value not in item["choices"]:
+        return ["not a choice"]
+    return []
+
+
+def awx_job_variables(
+    template: dict[str, Any],
+    survey: dict[str, Any] | None,
+    launch: dict[str, Any] | None = None,
+    artifacts: dict[str, Any] | None = None,
+    workflow: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], set[str]]:
+    """The extra variables of a job AWX starts from a template, and which of them stay templatable.
+
+    AWX's order, later wins: the template's extra_vars, the survey's defaults, the launch
+    (or workflow node) variables it accepts, the ancestors' set_stats artifacts, the
+    workflow's own variables (WorkflowJobNode.get_job_kwargs, _update_unified_job_kwargs).
+    Only the template's own key/values keep Jinja (ALLOW_JINJA_IN_EXTRA_VARS = template);
+    AWX writes every other string as !unsafe.
+    """
+    own = yaml.safe_load(template.get("extra_vars") or "") or {}
+    variables = dict(own)
+    questions = survey["spec"] if survey and template.get("survey_enabled") else []
+    for item in questions:
+        if item.get("default") is not None and not survey_answer_errors(item, item["default"]):
+            variables[item["variable"]] = item["default"]
+    asked = {item["variable"] for item in questions}
+    for key, value in (launch or {}).items():
+        assert template.get("ask_variables_on_launch") or key in asked, f"AWX would refuse the launch variable {key}"
+        variables[key] = value
+    variables.update(artifacts or {})
+    variables.update(workflow or {})
+    safe = {key for key, value in own.items() if variables.get(key) == value}
+    return variables, safe
+
+
+class _Unsafe(str):
+    pass
+
+
+class _AWXDumper(yaml.SafeDumper):
+    pass
+
+
+_AWXDumper.add_representer(_Unsafe, lambda dumper, data: dumper.represent_scalar("!unsafe", str(data)))
+
+
+def _mark_unsafe(value: Any) -> Any:
+    if isinstance(value, str):
+        return _Unsafe(value)
+    if isinstance(value, dict):
+        return {key: _mark_unsafe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mark_unsafe(item) for item in value]
+    return value
+
+
+def awx_extravars_file(variables: dict[str, Any], safe: set[str]) -> str:
+    """env/extravars as AWX writes it: YAML, every string !unsafe except the template's own."""
+    marked = {key: value if key in safe else _mark_unsafe(value) for key, value in variables.items()}
+    return yaml.dump(marked, Dumper=_AWXDumper, default_flow_style=False, sort_keys=True)
+
+
+# --- 1. the execution environment ----------------------------------------------------------
+
+
+def test_execution_environment_build_context(tmp_path: Path) -> None:
+    """ansible-builder accepts execution-environment.yml and writes a complete build context."""
+    context = tmp_path / "context"
+    created = subprocess.run(
+        [str(BIN / "ansible-builder"), "create", "-f", str(REPO / "execution-environment.yml"),
+         "-c", str(context), "--output-filename", "Containerfile"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    build = context / "_build"
+    containerfile = (context / "Containerfile").read_text()
+    assert "ansible-galaxy collection install" in containerfile
+    assert "introspect.py introspect" in containerfile
+    assert re.search(r"ANSIBLE_INSTALL_REFS=\"ansible-core==[\d.]+ ansible-runner==[\d.]+\"", containerfile)
+
+    # The galaxy stage: amazon.aws, community.aws, and this collection from the context.
+    galaxy = yaml.safe_load((build / "requirements.yml").read_text())
+    by_name = {entry["name"]: entry for entry in galaxy["collections"]}
+    assert {"amazon.aws", "community.aws"} <= set(by_name)
+    local = [entry for entry in galaxy["collections"] if entry.get("type") == "dir"]
+    assert len(local) == 1, galaxy
+    collection_src = build / local[0]["name"]
+    manifest = yaml.safe_load((collection_src / "galaxy.yml").read_text())
+    assert (manifest["namespace"], manifest["name"]) == ("backupkit", "dynamodb")
+    for needed in ("meta/runtime.yml", "meta/execution-environment.yml", "requirements.txt", "plugins/modules",
+                   "roles/session/tasks/main.yml", "playbooks", "data/order_data.csv"):
+        assert (collection_src / needed).exists(), f"{needed} is missing from the build context"
+    assert not (collection_src / "emulator").exists() and not (collection_src / ".venv").exists()
+
+    # The user python requirements: boto3 and botocore.
+    python_reqs = (build / "requirements.txt").read_text()
+    assert re.search(r"^boto3\b", python_reqs, re.M) and re.search(r"^botocore\b", python_reqs, re.M)
+
+    # Rehearse the image's galaxy and builder stages without a network: install this
+    # collection from the context as the image does (cwd = _build; amazon.aws and
+    # community.aws come from the venv), then run the context's own introspection script.
+    local_requirements = tmp_path / "local-requirements.yml"
+    local_requirements.write_text(yaml.safe_dump({"collections": local}))
+    installed = tmp_path / "image-collections"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    galaxy_run = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-r", str(local_requirements),
+         "-p", str(installed)],
+        cwd=build, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert galaxy_run.returncode == 0, galaxy_run.stdout + galaxy_run.stderr
+    image_collection = installed / "ansible_collections" / "backupkit" / "dynamodb"
+    assert (image_collection / "MANIFEST.json").exists()
+    site = Path(sysconfig.get_paths()["purelib"]) / "ansible_collections"
+    for namespace, name in (("amazon", "aws"), ("community", "aws")):
+        (installed / "ansible_collections" / namespace).mkdir(parents=True, exist_ok=True)
+        (installed / "ansible_collections" / namespace / name).symlink_to(site / namespace / name)
+    pip_out = tmp_path / "introspected-requirements.txt"
+    introspect = subprocess.run(
+        [sys.executable, str(build / "scripts" / "introspect.py"), "introspect", str(installed),
+         f"--user-pip={build / 'requirements.txt'}", f"--user-bindep={build / 'bindep.txt'}",
+         f"--write-pip={pip_out}"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert introspect.returncode == 0, introspect.stdout + introspect.stderr
+    introspected = pip_out.read_text()
+    for package in ("boto3", "botocore"):
+        assert re.search(rf"^{package}\S* +# from collection backupkit\.dynamodb$", introspected, re.M), introspected
+        assert re.search(rf"^{package}\S* +# from collection amazon\.aws$", introspected, re.M), introspected
+
+
+# --- 2. setup and drill through ansible-runner, with AWX's AWS credential ------------------
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[TokenRecorder]:
+    """The emulator behind a proxy that records the security token of every request."""
+    emulator = Emulator()
+    proxy = TokenRecorder(emulator.endpoint)
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+        emulator.stop()
+
+
+def awx_private_data_dir(root: Path) -> Path:
+    """A private data dir as AWX lays it out: project/ (the checkout), inventory/, env/.
+
+    The project is this repository as AWX checks it out, of which the job templates use
+    playbooks/ (and ansible.cfg is read, from the project's root); the collection itself
+    (which the execution environment holds) comes from ANSIBLE_COLLECTIONS_PATH.
+    """
+    private = root / "private"
+    shutil.copytree(REPO / "playbooks", private / "project" / "playbooks")
+    shutil.copy2(REPO / "ansible.cfg", private / "project" / "ansible.cfg")
+    (private / "inventory").mkdir(parents=True)
+    # AWX's inventory for cloud APIs: localhost, local connection (as in its Demo Inventory).
+    (private / "inventory" / "hosts").write_text("localhost ansible_connection=local\n", encoding="utf-8")
+    return private
+
+
+def sample_csv(path: Path, rows: int) -> Path:
+    """The first rows of the sample data."""
+    with (REPO / "data" / "order_data.csv").open(newline="", encoding="utf-8") as source:
+        lines = list(csv.reader(source))[: rows + 1]
+    with path.open("w", newline="", encoding="utf-8") as target:
+        csv.writer(target).writerows(lines)
+    return path
+
+
+def awx_credential_environment(endpoint: str, collections: Path) -> dict[str, str]:
+    """What AWX's "Amazon Web Services" credential injects (no region, no AWS_SESSION_TOKEN),
+    plus the emulator's endpoint and where the execution environment keeps the collection."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": SECURITY_TOKEN,
+        "AWS_ENDPOINT_URL": endpoint,
+        "ANSIBLE_COLLECTIONS_PATH": str(collections),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_DEPRECATION_WARNINGS": "0",
+    }
+
+
+def launch(private: Path, ident: str, stem: str, envvars: dict[str, str], **kwargs: Any) -> RunnerResult:
+    """Launch the example job template `stem` as AWX would (survey defaults, launch variables, ...)."""
+    template = job_templates()[stem]
+    variables, safe = awx_job_variables(template, survey_of(stem), **kwargs)
+    return run_like_awx(private, ident, template["playbook"], awx_extravars_file(variables, safe), envvars)
+
+
+def test_setup_and_drill_through_ansible_runner(endpoint: TokenRecorder, tmp_path: Path) -> None:
+    """The setup and drill job templates succeed as AWX runs them, with AWX's credential environment."""
+    private = awx_private_data_dir(tmp_path)
+    envvars = awx_credential_environment(endpoint.endpoint, collections_dir(tmp_path / "collections"))
+    table = "awx_orders"
+    sample = sample_csv(tmp_path / "orders.csv", SAMPLE_ROWS)
+
+    setup = launch(private, "setup", "setup", envvars, launch={"table_name": table, "table_csv": str(sample)})
+    assert (setup.rc, setup.status) == (0, "successful"), setup.explain()
+    # The session role passed AWX's AWS_SECURITY_TOKEN on (AWS_SESSION_TOKEN was not set), and
+    # with no region anywhere the resources landed in the default region.
+    assert setup.task_statuses("Pass AWX's AWS_SECURITY_TOKEN on as the session token") == ["runner_on_ok"], setup.explain()
+    assert setup.artifacts.get("protection_vault_arn", "").startswith("arn:aws:backup:us-east-1:"), setup.artifacts
+    assert setup.artifacts.get("protection_plan_arn", "").startswith("arn:aws:backup:us-east-1:"), setup.artifacts
+
+    drill = launch(private, "drill", "drill", envvars, launch={"table_name": table})
+    assert (drill.rc, drill.status) == (0, "successful"), drill.explain()
+    artifacts = drill.artifacts
+    recovery_point = artifacts.get("restore_recovery_point_arn", "")
+    assert recovery_point.startswith("arn:aws:"), artifacts
+    assert artifacts.get("backup_now_recovery_point_arns", {}).get(table) == recovery_point, artifacts
+    assert artifacts.get("restore_equal") is True, artifacts
+
+    # Every AWS request carried the token AWX injected, and botocore signed it.
+    assert endpoint.requests, "no AWS request reached the endpoint"
+    without = sorted({what for what, token, covered in endpoint.requests if token != SECURITY_TOKEN})
+    assert not without, f"requests without the injected security token: {without}"
+    unsigned = sorted({what for what, token, covered in endpoint.requests if not covered})
+    assert not unsigned, f"requests whose signature does not cover the token: {unsigned}"
+    print(f"\nsetup {setup.seconds:.1f}s ({setup.slowest()}),\ndrill {drill.seconds:.1f}s ({drill.slowest()}),"
+          f"\n{len(endpoint.requests)} AWS requests")
+
+
+def test_restore_template_takes_the_recovery_point_from_the_workflow(tmp_path: Path) -> None:
+    """The restore template's own extra variable picks the backup step's artifact in a workflow,
+    the survey's answer alone, and 'latest' by default. Templated by ansible-core in-process,
+    with the extra variables loaded as ``-e @file`` loads them and the restore role's defaults."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    template = job_templates()["restore"]
+    survey = survey_of("restore")
+    loader = DataLoader()
+    defaults = loader.load_from_file(str(REPO / "roles" / "restore" / "defaults" / "main.yml"), trusted_as_template=True)
+    arn = "arn:aws:backup:us-east-1:123456789012:recovery-point:rp-workflow"
+    other = "arn:aws:backup:us-east-1:123456789012:recovery-point:rp-chosen"
+    cases = {
+        "workflow": ({"artifacts": {"backup_now_recovery_point_arns": {"orders": arn, "other": other}},
+                      "workflow": {"table_name": "orders"}}, arn),
+        "survey": ({"launch": {"table_name": "orders", "survey_recovery_point": other}}, other),
+        "default": ({"launch": {"table_name": "orders"}}, "latest"),
+        "not templated when unsafe": ({"launch": {"table_name": "orders", "survey_recovery_point": "{{ 7 * 6 }}"}},
+                                      "{{ 7 * 6 }}"),
+    }
+    for case, (kwargs, expected) in cases.items():
+        variables, safe = awx_job_variables(template, survey, **kwargs)
+        assert "restore_recovery_point" in safe, case
+        extravars = tmp_path / f"{case.replace(' ', '_')}.yml"
+        extravars.write_text(awx_extravars_file(variables, safe))
+        loaded = loader.load_from_file(str(extravars), trusted_as_template=True)
+        templar = Templar(loader=loader, variables={**defaults, **loaded})
+        assert templar.template(trust_as_template("{{ restore_recovery_point }}")) == expected, case
+
+
+# --- 3. the examples are what AWX accepts, and consistent with the playbooks ---------------
+
+JINJA_WORDS = {"default", "true", "false", "none", "omit", "lookup", "length", "bool", "int", "string", "not", "and",
+               "or", "in", "is", "if", "else", "defined", "undefined"}
+
+
+def playbook_roles(playbook: Path) -> list[str]:
+    plays = yaml.safe_load(playbook.read_text())
+    names = []
+    for play in plays:
+        for role in play.get("roles", []):
+            name = role["role"] if isinstance(role, dict) else role
+            names.append(name.rsplit(".", 1)[-1])
+    return names
+
+
+def role_texts(role: str) -> str:
+    """Everything a role is made of (defaults, tasks, argument specs), as text."""
+    return "\n".join(path.read_text() for path in sorted((REPO / "roles" / role).rglob("*.yml")))
+
+
+def set_stats_keys(role: str) -> set[str]:
+    keys: set[str] = set()
+    for path in sorted((REPO / "roles" / role / "tasks").glob("*.yml")):
+        for task in yaml.safe_load(path.read_text()) or []:
+            for block in [task, *task.get("block", []), *task.get("always", [])]:
+                stats = block.get("ansible.builtin.set_stats") or block.get("set_stats")
+                if stats:
+                    keys |= set(stats.get("data", {}))
+    return keys
+
+
+def jinja_names(text: str) -> set[str]:
+    names: set[str] = set()
+    for expression in re.findall(r"\{\{(.*?)\}\}", text, re.S):
+        expression = re.sub(r"'[^']*'|\"[^\"]*\"", "", expression)
+        names |= {word for word in re.findall(r"\b[a-z_][a-z0-9_]*\b", expression) if word not in JINJA_WORDS}
+    return names
+
+
+def test_examples_are_what_awx_accepts() -> None:
+    """Every job template runs a playbook of the project, every survey passes AWX's validation,
+    and every survey question sets a variable the playbook's roles read."""
+    templates = job_templates()
+    assert {"setup", "backup_now", "restore", "drill", "cleanup"} <= set(templates)
+    for stem, template in templates.items():
+        for field in ("name", "job_type", "project", "inventory", "playbook"):
+            assert template.get(field), f"{stem}: {field} is missing"
+        playbook = REPO / template["playbook"]
+        assert playbook.is_file(), f"{stem}: {template['playbook']} is not in the project"
+        assert isinstance(yaml.safe_load(template.get("extra_vars") or "") or {}, dict), stem
+        survey = survey_of(stem)
+        assert bool(template.get("survey_enabled")) == (survey is not None), stem
+        if survey is None:
+            continue
+        assert survey_spec_errors(survey) == [], f"{stem}: {survey_spec_errors(survey)}"
+        known = "\n".join(role_texts(role) for role in playbook_roles(playbook)) + playbook.read_text()
+        own = template.get("extra_vars") or ""
+        for item in survey["spec"]:
+            variable = item["variable"]
+            assert re.search(rf"\b{variable}\b", known) or variable in jinja_names(own), (
+                f"{stem}: survey variable {variable} is read by no role of {template['playbook']}"
+            )
+
+
+def test_workflow_passes_what_each_step_needs() -> None:
+    """The workflow's nodes run example templates, its edges link its nodes, and what a step's
+    template reads from earlier steps is in those steps' set_stats."""
+    templates = {template["name"]: (stem, template) for stem, template in job_templates().items()}
+    for path in sorted((EXAMPLES / "workflow_job_templates").glob("*.json")):
+        workflow = load_json(path)
+        survey = survey_of(path.stem)
+        assert survey is None or survey_spec_errors(survey) == [], survey_spec_errors(survey or {})
+        workflow_vars = {item["variable"] for item in (survey or {}).get("spec", [])}
+        nodes = {node["identifier"]: node for node in load_json(EXAMPLES / "workflow_nodes" / path.name)}
+        parents: dict[str, set[str]] = {identifier: set() for identifier in nodes}
+        edge_kinds = set()
+        for identifier, node in nodes.items():
+            assert node["unified_job_template"] in templates, f"{identifier}: unknown template"
+            for edge in ("success_nodes", "failure_nodes", "always_nodes"):
+                for child in node.get(edge, []):
+                    assert child in nodes, f"{identifier}: {edge} names an unknown node {child}"
+                    parents[child].add(identifier)
+                    edge_kinds.add(edge)
+            if node.get("extra_data"):
+                assert templates[node["unified_job_template"]][1]["ask_variables_on_launch"], (
+                    f"{identifier}: AWX ignores extra_data unless the template asks for variables on launch"
+                )
+        assert {"success_nodes", "failure_nodes"} <= edge_kinds, "the workflow has success and failure edges"
+
+        def ancestors(identifier: str) -> set[str]:
+            found: set[str] = set()
+            for parent in parents[identifier]:
+                found |= {parent} | ancestors(parent)
+            return found
+
+        for identifier, node in nodes.items():
+            stem, template = templates[node["unified_job_template"]]
+            roles = playbook_roles(REPO / template["playbook"])
+            known = "\n".join(role_texts(role) for role in roles)
+            # The workflow survey's variables reach every node: each must mean something there.
+            for variable in workflow_vars:
+                assert re.search(rf"\b{variable}\b", known), f"{identifier}: workflow variable {variable} unused"
+            # Names the template's own Jinja reads that no survey and no role provides come from
+            # an earlier step's set_stats.
+            asked = {item["variable"] for item in (survey_of(stem) or {}).get("spec", [])}
+            wanted = {
+                name for name in jinja_names(template.get("extra_vars") or "")
+                if name not in asked and name not in workflow_vars and not re.search(rf"^{name}:", known, re.M)
+                and not re.search(rf"\b{name}:", known)
+            }
+            produced: set[str] = set()
+            for ancestor in ancestors(identifier):
+                ancestor_template = templates[nodes[ancestor]["unified_job_template"]][1]
+                for role in playbook_roles(REPO / ancestor_template["playbook"]):
+                    produced |= set_stats_keys(role)
+            assert wanted <= produced, f"{identifier}: {sorted(wanted - produced)} come from no earlier step's set_stats"
+
+
+# --- 4. examples/awx/import.py against a stand-in for AWX's API ----------------------------
+
+
+class FakeAWX:
+    """The part of AWX's /api/v2/ that import.py uses, in memory, with AWX's survey validation."""
+
+    KINDS = ("organizations", "projects", "inventories", "credentials", "execution_environments",
+             "job_templates", "workflow_job_templates", "workflow_job_template_nodes")
+
+    def __init__(self) -> None:
+        self.objects: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in self.KINDS}
+        self.next_id = 100
+        self.calls: list[str] = []
+        self.add("organizations", name="Default")
+        for kind, name in (("projects", "backupkit.dynamodb"), ("inventories", "backupkit.dynamodb localhost")):
+            self.add(kind, name=name, organization=1)
+        self.add("credentials", name="backupkit.dynamodb AWS")
+        self.add("execution_environments", name="backupkit.dynamodb EE")
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                assert self.headers.get("Authorization") == "Bearer t0ken"
+                fake.calls.append(f"{self.command} {self.path}")
+                status, payload = fake.route(self.command, urllib.parse.urlsplit(self.path), body)
+                data = b"" if payload is None else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _handle
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def add(self, kind: str, **fields: Any) -> dict[str, Any]:
+        self.next_id += 1
+        obj = {"id": self.next_id if kind != "organizations" else 1, **fields}
+        self.objects[kind][obj["id"]] = obj
+        return obj
+
+    def by_name(self, kind: str, name: str) -> dict[str, Any]:
+        [obj] = [o for o in self.objects[kind].values() if o.get("name") == name]
+        return obj
+
+    def route(self, method: str, url: urllib.parse.SplitResult, body: Any) -> tuple[int, Any]:
+        parts = url.path.strip("/").split("/")[2:]  # after api/v2
+        query = dict(urllib.parse.parse_qsl(url.query))
+        kind = parts[0]
+        if len(parts) == 1 and method == "GET":
+            found = [o for o in self.objects[kind].values()
+                     if all(str(o.get(k)) == v for k, v in query.items() if k != "page_size")]
+            return 200, {"count": len(found), "next": None, "results": found}
+        if len(parts) == 1 and method == "POST":
+            if kind == "job_templates":
+                for field in ("project", "inventory", "execution_environment"):
+                    if field in body and body[field] not in self.objects[{"project": "projects", "inventory": "inventories",
+                                                                          "execution_environment": "execution_environments"}[field]]:
+                        return 400, {field: ["Invalid pk"]}
+                assert "credentials" not in body, "credentials are attached, not posted with the template"
+            return 201, self.add(kind, **body, **({"credentials": [], "survey_spec": {}} if kind.endswith("templates") else {}))
+        obj = self.objects[kind][int(parts[1])]
+        if len(parts) == 2 and method == "PATCH":
+            obj.update(body)
+            return 200, obj
+        if len(parts) == 2 and method == "DELETE":
+            del self.objects[kind][obj["id"]]
+            return 204, None
+        related = parts[2]
+        if related == "survey_spec":
+            errors = survey_spec_errors(body)
+            if errors:
+                return 400, {"error": errors[0]}
+            obj["survey_spec"] = body
+            return 200, None
+        if related == "credentials":
+            if method == "GET":
+                return 200, {"count": len(obj["credentials"]), "next": None,
+                             "results": [self.objects["credentials"][i] for i in obj["credentials"]]}
+            if body["id"] in obj["credentials"]:
+                return 400, {"error": "Cannot assign multiple Amazon Web Services credentials."}
+            obj["credentials"].append(body["id"])
+            return 204, None
+        if related == "workflow_nodes":
+            nodes = [n for n in self.objects["workflow_job_template_nodes"].values() if n["workflow_job_template"] == obj["id"]]
+            if method == "GET":
+                return 200, {"count": len(nodes), "next": None, "results": nodes}
+            template = self.objects["job_templates"][body["unified_job_template"]]
+            if body.get("extra_data") and not template.get("ask_variables_on_launch"):
+                return 400, {"extra_data": ["not accepted"]}
+            return 201, self.add("workflow_job_template_nodes", **body, workflow_job_template=obj["id"],
+                                 success_nodes=[], failure_nodes=[], always_nodes=[])
+        if related in ("success_nodes", "failure_nodes", "always_nodes"):
+            obj[related].append(body["id"])
+            return 204, None
+        return 404, {"detail": "Not found."}
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def test_import_script_creates_the_templates_and_the_workflow(capsys: pytest.CaptureFixture[str]) -> None:
+    """import.py creates the job templates, surveys, credentials and workflow; a second run updates in place."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("awx_examples_import", EXAMPLES / "import.py")
+    assert spec is not None and spec.loader is not None
+    importer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(importer)
+    awx = FakeAWX()
+    try:
+        for run in ("first", "second"):
+            assert importer.main(["--host", awx.url, "--token", "t0ken"]) == 0, (run, capsys.readouterr())
+    finally:
+        awx.stop()
+
+    templates = job_templates()
+    assert sorted(o["name"] for o in awx.objects["job_templates"].values()) == sorted(t["name"] for t in templates.values())
+    credential = awx.by_name("credentials", "backupkit.dynamodb AWS")["id"]
+    for stem, template in templates.items():
+        created = awx.by_name("job_templates", template["name"])
+        assert created["playbook"] == template["playbook"] and created["extra_vars"] == template["extra_vars"]
+        assert created["project"] == awx.by_name("projects", "backupkit.dynamodb")["id"]
+        assert created["credentials"] == [credential]
+        assert created["survey_spec"] == (survey_of(stem) or {}) and created["survey_enabled"] == bool(survey_of(stem))
+    [workflow] = awx.objects["workflow_job_templates"].values()
+    nodes = {n["id"]: n for n in awx.objects["workflow_job_template_nodes"].values()}
+    expected = load_json(EXAMPLES / "workflow_nodes" / "backup_restore_verify.json")
+    assert len(nodes) == len(expected)  # the second run replaced the nodes, it did not add more
+    by_identifier = {n["identifier"]: n for n in nodes.values()}
+    for node in expected:
+        made = by_identifier[node["identifier"]]
+        assert awx.objects["job_templates"][made["unified_job_template"]]["name"] == node["unified_job_template"]
+        for edge in ("success_nodes", "failure_nodes", "always_nodes"):
+            assert sorted(nodes[i]["identifier"] for i in made[edge]) == sorted(node.get(edge, [])), (node, edge)
+    assert workflow["survey_enabled"] and workflow["organization"] == 1
