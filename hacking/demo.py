@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""`make demo`: load a DynamoDB table, protect it with AWS Backup, back it up, restore and verify it.
+
+Runs the collection's playbooks in order and prints a short summary:
+
+  1. backupkit.dynamodb.setup       the order_transaction table loaded from data/order_data.csv,
+                                    the backup role, vault, plan and selection, the deny policy
+  2. backupkit.dynamodb.backup_now  an on-demand backup, waited for
+  3. backupkit.dynamodb.restore     the latest recovery point into order_transaction_restored,
+                                    compared item by item with order_transaction
+  4. backupkit.dynamodb.cleanup     everything above removed again (cleanup_confirm=true)
+
+Where it runs: against the local emulator, which it starts on a free port and stops at the end,
+unless AWS_ENDPOINT_URL or AWS_PROFILE is set (or --aws is given); then against that endpoint or
+profile, with the environment's credentials and region (AWS_REGION, default us-east-1), as
+ansible-playbook would.
+
+Each playbook's full output (JSON) is kept in .cache/demo/<step>.json. Cleanup runs even when an
+earlier step failed (unless --keep). The exit status is non-zero when a step failed or the
+restored table differs from the original.
+
+Usage: demo.py [--keep] [--aws] [-e KEY=VALUE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LOGS = ROOT / ".cache" / "demo"
+REGION = "us-east-1"
+START_TIMEOUT = 60
+STEP_TIMEOUT = 3600
+
+
+class Emulator:
+    """backupkit-emulator on a free local port, in a child process."""
+
+    def __init__(self) -> None:
+        self.endpoint = ""
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+        self.process = subprocess.Popen(
+            [str(BIN / "backupkit-emulator"), "--port", "0"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+        if not self._ready.wait(START_TIMEOUT) or not self.endpoint:
+            self.stop()
+            raise RuntimeError("backupkit-emulator did not start:\n" + "\n".join(self.lines[-20:]))
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            del self.lines[:-200]
+            match = re.search(r"listening on (http://\S+)", line)
+            if match and not self._ready.is_set():
+                self.endpoint = match.group(1)
+                self._ready.set()
+        self._ready.set()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def playbook_environment(endpoint: str | None) -> dict[str, str]:
+    """The environment of ansible-playbook: the emulator's when endpoint is given, else the caller's."""
+    env = dict(os.environ)
+    if endpoint:
+        env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ENDPOINT_URL=endpoint,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_REGION=REGION,
+            AWS_DEFAULT_REGION=REGION,
+        )
+    env.update(
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_SHOW_CUSTOM_STATS="true",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_DEPRECATION_WARNINGS="0",
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
+    return env
+
+
+class Step:
+    """One playbook run: its status, time, custom stats and first failure."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.ok = False
+        self.seconds = 0.0
+        self.stats: dict[str, Any] = {}
+        self.error = ""
+
+    def run(self, env: dict[str, str], extra_vars: list[str]) -> bool:
+        command = [str(BIN / "ansible-playbook"), f"backupkit.dynamodb.{self.name}"]
+        for value in extra_vars:
+            command += ["-e", value]
+        print(f"-- {self.name:<11} running", flush=True)
+        started = time.monotonic()
+        try:
+            result = subprocess.run(
+                command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=STEP_TIMEOUT, check=False,
+            )
+            stdout, stderr, returncode = result.stdout, result.stderr, result.returncode
+        except subprocess.TimeoutExpired as exc:
+            stdout, stderr, returncode = _text(exc.stdout), _text(exc.stderr), -1
+        self.seconds = time.monotonic() - started
+        LOGS.mkdir(parents=True, exist_ok=True)
+        (LOGS / f"{self.name}.json").write_text(stdout, encoding="utf-8")
+        if stderr.strip():
+            (LOGS / f"{self.name}.stderr").write_text(stderr, encoding="utf-8")
+        report = _json_report(stdout)
+        self.stats = report.get("global_custom_stats", {}) if report else {}
+        self.ok = returncode == 0
+        if not self.ok:
+            self.error = _first_failure(report) or _tail(stderr or stdout) or f"exit status {returncode}"
+        print(f"-- {self.name:<11} {'ok' if self.ok else 'FAILED'} in {self.seconds:.1f} s", flush=True)
+        if not self.ok:
+            print(f"   {self.error}\n   full output: {LOGS / (self.name + '.json')}", flush=True)
+        return self.ok
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n   ".join(text.strip().splitlines()[-lines:])
+
+
+def _json_report(stdout: str) -> dict[str, Any]:
+    """The JSON callback's report (warnings may precede it on stdout)."""
+    start = stdout.find("{")
+    if start < 0:
+        return {}
+    try:
+        return json.loads(stdout[start:])
+    except ValueError:
+        return {}
+
+
+def _first_failure(report: dict[str, Any]) -> str:
+    """'task: message' of the first failed task in the JSON report."""
+    for play in report.get("plays", []):
+        for task in play.get("tasks", []):
+            for host, result in task.get("hosts", {}).items():
+                if result.get("failed") or result.get("unreachable"):
+                    message = result.get("msg") or result.get("stderr") or json.dumps(result)[:500]
+                    return f"{host}: {task['task']['name']}: {message}"
+    return ""
+
+
+def summary(steps: dict[str, Step], target: str, total: float) -> list[str]:
+    stats: dict[str, Any] = {}
+    for step in steps.values():
+        stats.update(step.stats)
+    points = stats.get("backup_now_recovery_point_arns") or {}
+    equal = stats.get("restore_equal")
+    lines = [
+        "",
+        f"== backupkit.dynamodb demo, against {target}",
+        f"rows loaded:     {stats.get('table_rows_loaded', '-')}"
+        + (f" into {stats['table_name']}" if stats.get("table_name") else ""),
+        f"vault:           {stats.get('protection_vault_arn', '-')}",
+        f"plan:            {stats.get('protection_plan_arn', '-')}",
+        f"recovery point:  {stats.get('restore_recovery_point_arn') or next(iter(points.values()), '-')}",
+        f"restored table:  {stats.get('restore_target_table', '-')}",
+        f"equal:           {'yes' if equal is True else 'no' if equal is False else '-'}{_counts(stats)}",
+        "time per step:   " + ", ".join(f"{s.name} {s.seconds:.1f} s" for s in steps.values()),
+        f"total:           {total:.1f} s",
+    ]
+    failed = [s.name for s in steps.values() if not s.ok]
+    if failed:
+        lines.append(f"FAILED:          {', '.join(failed)}")
+    return lines
+
+
+def _counts(stats: dict[str, Any]) -> str:
+    counts = stats.get("restore_comparison") or {}
+    if not counts:
+        return ""
+    text = f" ({counts.get('source_count')} items in the original, {counts.get('target_count')} restored"
+    differences = [f"{counts.get(k)} {k.replace('_', ' ')}" for k in ("missing_in_target", "extra_in_target", "different")
+                   if str(counts.get(k, 0)) != "0"]
+    return text + (", " + ", ".join(differences) if differences else "") + ")"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="do not run cleanup (and keep the emulator's endpoint up until Enter)")
+    parser.add_argument("--aws", action="store_true",
+                        help="use the environment's AWS credentials and region even without AWS_PROFILE or AWS_ENDPOINT_URL")
+    parser.add_argument("-e", "--extra-vars", action="append", default=[], metavar="KEY=VALUE",
+                        help="passed to every ansible-playbook run")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    emulator: Emulator | None = None
+    if args.aws or os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_PROFILE"):
+        target = (f"AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}" if os.environ.get("AWS_ENDPOINT_URL")
+                  else f"AWS_PROFILE={os.environ['AWS_PROFILE']}" if os.environ.get("AWS_PROFILE")
+                  else "AWS, with the credentials of the environment")
+        env = playbook_environment(None)
+    else:
+        emulator = Emulator()
+        target = f"the local emulator at {emulator.endpoint}"
+        env = playbook_environment(emulator.endpoint)
+    print(f"== backupkit.dynamodb demo against {target}", flush=True)
+
+    steps: dict[str, Step] = {}
+    try:
+        for name in ("setup", "backup_now", "restore"):
+            steps[name] = Step(name)
+            if not steps[name].run(env, args.extra_vars):
+                break
+        if args.keep:
+            print("-- cleanup     skipped (--keep)", flush=True)
+            if emulator is not None and sys.stdin.isatty():
+                input(f"   the emulator stays at {emulator.endpoint} until you press Enter ")
+        else:
+            steps["cleanup"] = Step("cleanup")
+            steps["cleanup"].run(env, [*args.extra_vars, "cleanup_confirm=true"])
+    finally:
+        if emulator is not None:
+            emulator.stop()
+
+    print("\n".join(summary(steps, target, time.monotonic() - started)), flush=True)
+    equal = steps.get("restore") is not None and steps["restore"].stats.get("restore_equal") is True
+    return 0 if all(s.ok for s in steps.values()) and len(steps) >= 3 and equal else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
