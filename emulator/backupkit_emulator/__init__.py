@@ -25,11 +25,12 @@ def install() -> None:
         # AWS accounts have AWS's managed policies (AWSBackupServiceRolePolicyForBackup, ...);
         # moto loads them only when asked. An explicit setting in the environment wins.
         os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-        from . import backup, dynamodb, dynamodb_batch, iam, sts
+        from . import backup, dynamodb, dynamodb_batch, iam, kms, sts
 
         backup.install()
         dynamodb.install()
         dynamodb_batch.install()
         sts.install()
         iam.install()
+        kms.install()
         _installed = True
