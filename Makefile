@@ -21,7 +21,7 @@ BUILD_DIR := build
 # Tools run from the venv.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup lint sanity unit integration test emulator build demo clean clean-venv lock
+.PHONY: help setup lint sanity unit integration test emulator build demo bench clean clean-venv lock
 
 help:
 	@echo "make setup        create .venv from the pinned requirements (runs when they change)"
@@ -32,6 +32,7 @@ help:
 	@echo "make integration  pytest tests/integration (every target against the emulator)"
 	@echo "make emulator     run the emulator in the foreground on port $(EMULATOR_PORT)"
 	@echo "make build        build the collection tarball into $(BUILD_DIR)/"
+	@echo "make bench        benchmarks (ddb_csv_load against boto3 idioms); BENCH_ARGS=--skip-big to skip 1M rows"
 	@echo "make demo         the end-to-end demo"
 	@echo "make clean        remove build output and caches (keeps .venv; clean-venv removes it)"
 
@@ -99,6 +100,10 @@ build: setup
 # the emulator on a free port unless AWS_ENDPOINT_URL or AWS_PROFILE is set (see README.md).
 demo: setup
 	@$(BIN)/python hacking/demo.py $(DEMO_ARGS)
+
+# Measured comparisons, never pass/fail thresholds; see benchmarks/README.md.
+bench: setup
+	$(BIN)/python benchmarks/csv_load.py $(BENCH_ARGS)
 
 # --- cleaning ---------------------------------------------------------------------------
 
