@@ -15,7 +15,12 @@ COLLECTION_LINK := $(VENV)/collections/ansible_collections/backupkit/dynamodb
 EMULATOR_PORT ?= 5055
 SANITY_PYTHON ?= 3.11
 PYTEST := $(BIN)/python -m pytest
-PYTEST_ARGS ?= -q -ra
+# Tests run in parallel (pytest-xdist): integration targets and end-to-end runs mostly wait on
+# ansible-playbook and the emulator, so a few workers overlap them (each worker starts its own
+# emulators). loadgroup keeps the tests of one end-to-end file (xdist_group) on one worker, in
+# order. PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= 3
+PYTEST_ARGS ?= -q -ra -n $(PYTEST_WORKERS) --dist loadgroup
 BUILD_DIR := build
 
 # Tools run from the venv.
@@ -74,7 +79,7 @@ unit: setup
 	$(PYTEST) $(PYTEST_ARGS) emulator/tests tests/unit
 
 integration: setup
-	$(PYTEST) $(PYTEST_ARGS) tests/integration
+	$(PYTEST) $(PYTEST_ARGS) tests/integration tests/e2e
 
 # Every phase runs even when an earlier one failed; the failures are named before the one
 # pytest run, so pytest's summary line closes the output. Exit status: non-zero if any failed.

@@ -55,9 +55,11 @@ def ignored(path: str, patterns: list[str]) -> bool:
 def source_files() -> list[str]:
     """Files of the work tree: tracked and untracked-but-not-ignored, as git sees them."""
     if not (ROOT / ".git").exists():
-        return sorted(
-            str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts
-        )
+        found = []
+        for directory, subdirs, names in os.walk(ROOT):
+            subdirs[:] = [d for d in subdirs if d not in {".git", ".venv", ".cache"}]
+            found += [os.path.relpath(os.path.join(directory, n), ROOT) for n in names]
+        return sorted(found)
     out = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT, check=True, capture_output=True,

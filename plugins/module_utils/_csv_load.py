@@ -49,6 +49,10 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items impo
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import key_digest
 
 READ_CHUNK = 100  # BatchGetItem's limit
+# Files up to this many rows keep their converted items from the validation pass, so the
+# load pass does not read and convert the file again; larger files are streamed twice and
+# memory stays bounded.
+CACHE_ROWS = 50000
 WRITE_CHUNK = 25  # BatchWriteItem's limit
 DIFF_SAMPLE = 10
 
@@ -214,6 +218,7 @@ class Validation(object):
         self.superseded_lines = set()  # rows replaced by a later row with the same key
         self.duplicates = []  # [(key text, first line, later line)]
         self.digests = set()
+        self.items = None  # [(line, item)] when the file is small enough to keep
 
 
 def validate(source, options, converter_factory):
@@ -223,6 +228,7 @@ def validate(source, options, converter_factory):
     result = Validation()
     suspects = set()
     seen = result.digests
+    cache = []
     for line, row in rows:
         item = converter.convert(row, line)
         digest = key_digest(converter.key_values(item))
@@ -231,6 +237,11 @@ def validate(source, options, converter_factory):
         else:
             seen.add(digest)
         result.rows += 1
+        if cache is not None:
+            cache.append((line, item))
+            if len(cache) > CACHE_ROWS:
+                cache = None
+    result.items = cache
     if suspects:
         _resolve_duplicates(source, options, converter, suspects, result)
     return converter, result
@@ -437,15 +448,19 @@ class Loader(object):
                 raise
 
     def load(self, source, validation, compare):
-        header, rows = open_rows(source, self.options["encoding"], self.options["delimiter"], self.options["fieldnames"])
         superseded = validation.superseded_lines
+        if validation.items is not None:
+            converted = iter(validation.items)
+        else:
+            _header, rows = open_rows(source, self.options["encoding"], self.options["delimiter"], self.options["fieldnames"])
+            converted = ((line, self.converter.convert(row, line)) for line, row in rows)
 
         def chunks():
             chunk = []
-            for line, row in rows:
+            for line, item in converted:
                 if line in superseded:
                     continue
-                chunk.append(self.converter.convert(row, line))
+                chunk.append(item)
                 if len(chunk) == READ_CHUNK:
                     yield chunk
                     chunk = []

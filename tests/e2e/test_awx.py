@@ -41,6 +41,9 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
+# The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
+pytestmark = pytest.mark.xdist_group("e2e-awx")
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 EXAMPLES = REPO / "examples" / "awx"

@@ -27,6 +27,9 @@ from typing import Any, Iterator
 import boto3
 import pytest
 
+# The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
+pytestmark = pytest.mark.xdist_group("e2e-fleet")
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REGION = "us-east-1"

@@ -24,6 +24,9 @@ import boto3
 import pytest
 import yaml
 
+# The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
+pytestmark = pytest.mark.xdist_group("e2e-playbooks")
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REGION = "us-east-1"

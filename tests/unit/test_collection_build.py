@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+# One build of the tarball serves every test here: one pytest-xdist worker takes them all.
+pytestmark = pytest.mark.xdist_group("collection-build")
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 

@@ -1,0 +1,58 @@
+"""The loader writes every row exactly once, whether it keeps converted rows or streams the file again."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils import _csv_load
+
+KEYS = [("order_id", "HASH", "S"), ("item_id", "RANGE", "N")]
+CSV = "order_id,item_id,qty\n" + "".join(f"o-{n // 3},{n % 3},{n}\n" for n in range(60)) + "o-0,0,999\n"
+
+
+class FakeDynamoDB:
+    """Accepts BatchWriteItem, leaving the first request of every call unprocessed once."""
+
+    def __init__(self):
+        self.items = {}
+        self.calls = 0
+        self.lock = threading.Lock()
+        self.deferred = set()
+
+    def batch_write_item(self, RequestItems):
+        ((table, requests),) = RequestItems.items()
+        with self.lock:
+            self.calls += 1
+            first = requests[0]["PutRequest"]["Item"]
+            key = (first["order_id"]["S"], first["item_id"]["N"])
+            left = []
+            for request in requests:
+                item = request["PutRequest"]["Item"]
+                k = (item["order_id"]["S"], item["item_id"]["N"])
+                if k == key and k not in self.deferred:
+                    self.deferred.add(k)
+                    left.append(request)
+                    continue
+                assert k not in self.items or item == self.items[k] or k == ("o-0", "0")
+                self.items[k] = item
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+
+@pytest.mark.parametrize("cache_rows", [0, 1000])
+def test_every_row_is_written_once_with_the_last_duplicate(monkeypatch, cache_rows):
+    monkeypatch.setattr(_csv_load, "CACHE_ROWS", cache_rows)
+    options = dict(encoding="utf-8", delimiter=",", fieldnames=None, column_types={"qty": "N"},
+                   empty_values="omit", concurrency=4, retries=5, diff=False)
+    source = _csv_load.content_source(CSV)
+    converter, validation = _csv_load.validate(source, options, _csv_load.make_converter_factory(KEYS, options, "content"))
+    assert (validation.items is None) == (cache_rows == 0)
+    assert validation.rows == 61 and validation.duplicates == [("order_id=o-0, item_id=0", 2, 62)]
+    client = FakeDynamoDB()
+    loader = _csv_load.Loader(client, "t", converter, options, check_mode=False,
+                              budget=_csv_load.Budget(5, sleep=lambda seconds: None))
+    loader.load(source, validation, compare=False)
+    assert loader.totals.written == 60 and loader.totals.failed == 0
+    assert len(client.items) == 60
+    assert client.items[("o-0", "0")]["qty"] == {"N": "999"}
