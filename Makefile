@@ -17,8 +17,7 @@ SANITY_PYTHON ?= 3.11
 PYTEST := $(BIN)/python -m pytest
 # Tests run in parallel (pytest-xdist): integration targets and end-to-end runs mostly wait on
 # ansible-playbook and the emulator, so a few workers overlap them (each worker starts its own
-# emulators). loadgroup keeps the tests of one end-to-end file (xdist_group) on one worker, in
-# order. PYTEST_WORKERS=0 runs everything in this process.
+# emulators). PYTEST_WORKERS=0 runs everything in this process.
 PYTEST_WORKERS ?= 3
 PYTEST_ARGS ?= -q -ra -n $(PYTEST_WORKERS) --dist loadgroup
 BUILD_DIR := build
@@ -79,17 +78,22 @@ unit: setup
 	$(PYTEST) $(PYTEST_ARGS) emulator/tests tests/unit
 
 integration: setup
-	$(PYTEST) $(PYTEST_ARGS) tests/integration tests/e2e
+	$(PYTEST) $(PYTEST_ARGS) tests/integration
+	$(PYTEST) -q -ra -n 0 tests/e2e
 
-# Every phase runs even when an earlier one failed; the failures are named before the one
+# Every phase runs even when an earlier one failed; the failures are named before the last
 # pytest run, so pytest's summary line closes the output. Exit status: non-zero if any failed.
+# tests/e2e runs first, in one process: each of its files drives one emulator through a
+# sequence of playbook runs. Then everything else runs in parallel (PYTEST_WORKERS).
 test: setup
 	@failed=""; \
 	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	$(MAKE) --no-print-directory sanity || failed="$$failed sanity"; \
-	if [ -n "$$failed" ]; then echo "== FAILED:$$failed (pytest runs next)"; fi; \
-	echo "== pytest: emulator/tests tests/unit tests/integration tests/e2e"; \
-	$(PYTEST) $(PYTEST_ARGS) emulator/tests tests/unit tests/integration tests/e2e || exit $$?; \
+	echo "== pytest (one process): tests/e2e"; \
+	$(PYTEST) -q -ra -n 0 tests/e2e || failed="$$failed e2e"; \
+	if [ -n "$$failed" ]; then echo "== FAILED:$$failed (the last pytest run follows)"; fi; \
+	echo "== pytest ($(PYTEST_WORKERS) workers): emulator/tests tests/unit tests/integration"; \
+	$(PYTEST) $(PYTEST_ARGS) emulator/tests tests/unit tests/integration || exit $$?; \
 	test -z "$$failed"
 
 # --- running ----------------------------------------------------------------------------
