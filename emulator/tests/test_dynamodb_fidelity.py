@@ -138,3 +138,20 @@ def test_point_in_time_restore_keeps_billing_mode_and_gets_a_new_table_id(ddb: A
     assert table["SSEDescription"]["KMSMasterKeyArn"] == KEY_ARN
     assert table["TableId"] != source["TableId"]
     assert table["RestoreSummary"]["SourceTableArn"] == source["TableArn"]
+
+
+def test_item_size_limit_is_checked_on_put_and_batch_write(ddb: Any) -> None:
+    make_table(ddb, "sizes")
+    # Under the limit with many attributes (moto re-measured the item per attribute).
+    wide = {"pk": {"S": "wide"}, **{f"a{n:03d}": {"S": "x" * 1000} for n in range(300)}}
+    ddb.put_item(TableName="sizes", Item=wide)
+    assert len(ddb.get_item(TableName="sizes", Key={"pk": {"S": "wide"}})["Item"]) == 301
+    too_big = {"pk": {"S": "big"}, "blob": {"S": "x" * 300_000}, "more": {"S": "y" * 120_000}}
+    with pytest.raises(ClientError) as put_error:
+        ddb.put_item(TableName="sizes", Item=too_big)
+    assert put_error.value.response["Error"]["Code"] == "ValidationException"
+    assert "Item size has exceeded the maximum allowed size" in put_error.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as batch_error:
+        ddb.batch_write_item(RequestItems={"sizes": [{"PutRequest": {"Item": too_big}}]})
+    assert batch_error.value.response["Error"]["Code"] == "ValidationException"
+    assert "big" not in {i["pk"]["S"] for i in ddb.scan(TableName="sizes")["Items"]}

@@ -261,6 +261,12 @@ def key_digest(key_values):
     return int.from_bytes(hashlib.blake2b(repr(key_values).encode("utf-8"), digest_size=8).digest(), "big")
 
 
+def item_digest(item):
+    """A 64-bit digest of an item as DynamoDB stores it (never 0): equal items, equal digests."""
+    digest = int.from_bytes(hashlib.blake2b(repr(canonical_item(item)).encode("utf-8"), digest_size=8).digest(), "big")
+    return digest or 1
+
+
 # ---------------------------------------------------------------------------
 # the converter
 
@@ -305,6 +311,7 @@ class RowConverter(object):
         self.types = [key_types.get(c) or column_types.get(c, "S") for c in self.header]
         self.key_index = [(self.header.index(name), name, role) for name, role, _type in self.key_schema]
         self._is_key = [c in key_types for c in self.header]
+        self.last_size = 0  # bytes of the item convert() returned last
 
     def convert(self, row, line):
         """One row -> item; raise CsvError naming the line and column."""
@@ -334,6 +341,7 @@ class RowConverter(object):
                     line=line, column=name, source=self.source,
                 )
         size = item_size(item)
+        self.last_size = size
         if size > MAX_ITEM_BYTES:
             raise CsvError(
                 "the item is %d bytes; DynamoDB's limit is 400 KB (%d bytes)" % (size, MAX_ITEM_BYTES), line=line, source=self.source

@@ -5,17 +5,24 @@
 
 """The CSV -> DynamoDB loader behind ddb_csv_load (private).
 
-Three passes over a streamed CSV, never holding the file:
+Passes over a streamed CSV, never holding a large file:
 
 1. *validate*: every row is converted and checked; keys are remembered as
-   64-bit digests (bounded memory) to find duplicates. A bad row anywhere
-   stops the run before anything is written.
-2. *load*: rows are converted again in chunks of 100 keys; in ``sync`` mode a
-   chunk's stored items are read with BatchGetItem and only new or different
-   items are written; chunks run on ``concurrency`` threads with a bounded
-   number in flight.
-3. *prune* (sync + prune): a parallel keys-only scan deletes stored items
-   whose keys the CSV does not have.
+   64-bit digests (a sorted array: 8 bytes a row) to find duplicates. A bad
+   row anywhere stops the run before anything is written.
+2. *read* (sync, table not empty), one of:
+   - ``scan``: one parallel scan of the table records, for every stored key
+     the CSV has, a 64-bit digest of the stored item (8 more bytes a row), and
+     collects the keys the CSV lacks (for prune);
+   - ``batch_get``: each chunk of 100 rows reads its stored items with
+     BatchGetItem while it is loaded.
+   ``auto`` takes the one that consumes fewer read capacity units: a scan
+   costs the table's size / 4 KB, BatchGetItem at least a unit per row.
+3. *load*: rows are converted again (or taken from the validation pass for
+   small files) and only new or different items are written with
+   BatchWriteItem, on ``concurrency`` threads with a bounded number in flight.
+4. *prune* (sync + prune): stored items whose keys the CSV does not have are
+   deleted (found by the scan, or by a keys-only scan after ``batch_get``).
 
 BatchWriteItem's UnprocessedItems, throttling and 5xx answers are retried with
 exponential backoff and full jitter until done or the retry budget is spent;
@@ -26,9 +33,12 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import random
 import threading
 import time
+from array import array
+from bisect import bisect_left
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 try:
@@ -46,6 +56,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items impo
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import canonical_item
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import csv_rows
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import decoded_lines
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import item_digest
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import key_digest
 
 READ_CHUNK = 100  # BatchGetItem's limit
@@ -54,6 +65,9 @@ READ_CHUNK = 100  # BatchGetItem's limit
 # memory stays bounded.
 CACHE_ROWS = 50000
 WRITE_CHUNK = 25  # BatchWriteItem's limit
+READ_UNIT_BYTES = 4096  # a strongly consistent read unit
+SCAN_SEGMENT_BYTES = 1024 * 1024  # a parallel scan segment per MB of table (a Scan page holds 1 MB)
+COMPARE_CHOICES = ("auto", "scan", "batch_get")
 DIFF_SAMPLE = 10
 
 RETRYABLE_CODES = frozenset(
@@ -212,12 +226,34 @@ def open_rows(source, encoding, delimiter, fieldnames):
 # pass 1: validation and duplicates
 
 
+class KeyIndex(object):
+    """The CSV's key digests, sorted in a flat array (8 bytes a key): membership and position."""
+
+    def __init__(self, digests):
+        self.digests = array("Q", sorted(digests))
+
+    def __len__(self):
+        return len(self.digests)
+
+    def find(self, digest):
+        """The digest's position, or -1."""
+        position = bisect_left(self.digests, digest)
+        if position < len(self.digests) and self.digests[position] == digest:
+            return position
+        return -1
+
+    def __contains__(self, digest):
+        return self.find(digest) >= 0
+
+
 class Validation(object):
     def __init__(self):
         self.rows = 0
         self.superseded_lines = set()  # rows replaced by a later row with the same key
         self.duplicates = []  # [(key text, first line, later line)]
-        self.digests = set()
+        self.digests = None  # KeyIndex of the CSV's keys
+        self.item_bytes = 0  # DynamoDB size of all rows' items
+        self.read_units = 0  # strongly consistent read units to read every row's item by key
         self.items = None  # [(line, item)] when the file is small enough to keep
 
 
@@ -227,7 +263,7 @@ def validate(source, options, converter_factory):
     converter = converter_factory(header)
     result = Validation()
     suspects = set()
-    seen = result.digests
+    seen = set()
     cache = []
     for line, row in rows:
         item = converter.convert(row, line)
@@ -237,11 +273,15 @@ def validate(source, options, converter_factory):
         else:
             seen.add(digest)
         result.rows += 1
+        result.item_bytes += converter.last_size
+        result.read_units += -(-converter.last_size // READ_UNIT_BYTES) or 1
         if cache is not None:
             cache.append((line, item))
             if len(cache) > CACHE_ROWS:
                 cache = None
     result.items = cache
+    result.digests = KeyIndex(seen)
+    del seen
     if suspects:
         _resolve_duplicates(source, options, converter, suspects, result)
     return converter, result
@@ -377,6 +417,35 @@ class Totals(object):
                 self.samples.append((key, before, after))
 
 
+def choose_compare(choice, table, validation):
+    """How sync reads stored items: 'scan' or 'batch_get' (``choice`` may be 'auto').
+
+    ``auto`` takes the read that consumes fewer read capacity units: a consistent scan
+    reads the whole table (its size / 4 KB units), BatchGetItem reads each row's item
+    (at least one unit a row). The table's size comes from DescribeTable
+    (``TableSizeBytes``, or ``ItemCount`` times the CSV's mean item size); DynamoDB
+    refreshes those figures about every six hours, and while it reports none the
+    read is ``batch_get``, whose cost the file bounds.
+    """
+    if choice != "auto":
+        return choice
+    table_bytes = table.get("TableSizeBytes") or 0
+    count = table.get("ItemCount") or 0
+    if not table_bytes and count and validation.rows:
+        table_bytes = count * validation.item_bytes / float(validation.rows)
+    if not table_bytes:
+        return "batch_get"
+    return "scan" if table_bytes / READ_UNIT_BYTES <= validation.read_units else "batch_get"
+
+
+def scan_segments(table, validation, concurrency):
+    """Parallel scan segments: one per MB of table (estimated as in choose_compare), at most ``concurrency``."""
+    table_bytes = table.get("TableSizeBytes") or 0
+    if not table_bytes and validation.rows:
+        table_bytes = (table.get("ItemCount") or 0) * validation.item_bytes / float(validation.rows)
+    return int(max(1, min(concurrency, math.ceil(table_bytes / SCAN_SEGMENT_BYTES))))
+
+
 class Loader(object):
     def __init__(self, client, table, converter, options, check_mode, budget=None):
         self.client = client
@@ -386,34 +455,84 @@ class Loader(object):
         self.check_mode = check_mode
         self.budget = budget or Budget(options["retries"])
         self.totals = Totals()
+        self.stored = None  # array of stored item digests, aligned with the KeyIndex (after scan_stored)
+        self.doomed = []  # stored keys the CSV does not have (after scan_stored with prune)
 
-    # --- one chunk of up to 100 rows
-    def _process_chunk(self, items, compare):
+    # --- reads
+    def _scan_table(self, segments, handle_page, keys_only=False):
+        """Parallel consistent scan; handle_page(items) runs on the segment's thread."""
+        params = dict(TableName=self.table, TotalSegments=segments, ConsistentRead=True)
+        if keys_only:
+            key_names = [name for name, _role, _type in self.converter.key_schema]
+            names = dict(("#k%d" % i, n) for i, n in enumerate(key_names))
+            params.update(ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
+
+        def scan_segment(segment):
+            start = None
+            while True:
+                page_params = dict(params, Segment=segment)
+                if start:
+                    page_params["ExclusiveStartKey"] = start
+                page = self._scan_page(page_params)
+                handle_page(page.get("Items", []))
+                start = page.get("LastEvaluatedKey")
+                if not start:
+                    return
+
+        with ThreadPoolExecutor(max_workers=segments) as pool:
+            list(pool.map(scan_segment, range(segments)))
+
+    def scan_stored(self, index, segments, prune):
+        """Read the whole table once: digests of stored items the CSV has keys for; keys it lacks."""
+        stored = array("Q", bytes(8 * len(index)))
+        doomed = []
+        converter = self.converter
+
+        def handle_page(items):
+            lost = []
+            for item in items:
+                position = index.find(key_digest(converter.key_values(item)))
+                if position >= 0:
+                    stored[position] = item_digest(item)
+                elif prune:
+                    lost.append(converter.key_of(item))
+            if lost:
+                with self.totals.lock:
+                    doomed.extend(lost)
+
+        self._scan_table(segments, handle_page)
+        self.stored = stored
+        self.doomed = doomed
+
+    def _get_one(self, item):
+        found = batch_get(self.client, self.table, [self.converter.key_of(item)], self.budget)
+        return found[0] if found else None
+
+    # --- one chunk of up to 100 rows, read with BatchGetItem
+    def _process_chunk(self, items):
         stored = {}
-        if compare:
-            keys = [self.converter.key_of(item) for item in items]
-            for found in batch_get(self.client, self.table, keys, self.budget):
-                stored[self.converter.key_values(found)] = found
+        keys = [self.converter.key_of(item) for item in items]
+        for found in batch_get(self.client, self.table, keys, self.budget):
+            stored[self.converter.key_values(found)] = found
         to_write = []
         unchanged = 0
         for item in items:
-            if compare:
-                before = stored.get(self.converter.key_values(item))
-                if before is not None and canonical_item(before) == canonical_item(item):
-                    unchanged += 1
-                    continue
-                if self.options["diff"]:
-                    self.totals.sample(self.converter.key_text(item), before, item)
-            elif self.options["diff"]:
-                self.totals.sample(self.converter.key_text(item), None, item)
+            before = stored.get(self.converter.key_values(item))
+            if before is not None and canonical_item(before) == canonical_item(item):
+                unchanged += 1
+                continue
+            if self.options["diff"]:
+                self.totals.sample(self.converter.key_text(item), before, item)
             to_write.append(item)
         self.totals.add(unchanged=unchanged)
-        if self.check_mode:
-            self.totals.add(written=len(to_write))
-            return
         for start in range(0, len(to_write), WRITE_CHUNK):
-            part = to_write[start:start + WRITE_CHUNK]
-            self._write([{"PutRequest": {"Item": item}} for item in part])
+            self._put(to_write[start:start + WRITE_CHUNK])
+
+    def _put(self, items):
+        if self.check_mode:
+            self.totals.add(written=len(items))
+            return
+        self._write([{"PutRequest": {"Item": item}} for item in items])
 
     def _write(self, requests):
         self.totals.add(write_calls=1)
@@ -447,55 +566,66 @@ class Loader(object):
                     future.cancel()
                 raise
 
-    def load(self, source, validation, compare):
+    def _rows(self, source, validation):
+        """(line, item) of the rows to load: the kept rows or a second stream, without superseded rows."""
         superseded = validation.superseded_lines
         if validation.items is not None:
             converted = iter(validation.items)
         else:
             _header, rows = open_rows(source, self.options["encoding"], self.options["delimiter"], self.options["fieldnames"])
             converted = ((line, self.converter.convert(row, line)) for line, row in rows)
+        for line, item in converted:
+            if line not in superseded:
+                yield item
 
-        def chunks():
-            chunk = []
-            for line, item in converted:
-                if line in superseded:
-                    continue
-                chunk.append(item)
-                if len(chunk) == READ_CHUNK:
-                    yield chunk
-                    chunk = []
-            if chunk:
-                yield chunk
+    def _changed(self, items, index):
+        """Items whose stored digest (from scan_stored) differs; counts the rest as unchanged."""
+        stored = self.stored
+        converter = self.converter
+        unchanged = 0
+        for item in items:
+            before = stored[index.find(key_digest(converter.key_values(item)))]
+            if before == item_digest(item):
+                unchanged += 1
+                continue
+            if self.options["diff"] and len(self.totals.samples) < DIFF_SAMPLE:
+                self.totals.sample(converter.key_text(item), self._get_one(item) if before else None, item)
+            yield item
+        self.totals.add(unchanged=unchanged)
 
-        self._run_chunks(chunks(), lambda chunk: self._process_chunk(chunk, compare))
+    def load(self, source, validation, compare):
+        """Write the rows; ``compare``: None (write all), 'scan' (after scan_stored) or 'batch_get'."""
+        items = self._rows(source, validation)
+        if compare == "batch_get":
+            self._run_chunks(_chunked(items, READ_CHUNK), self._process_chunk)
+            return
+        if compare == "scan":
+            items = self._changed(items, validation.digests)
+        elif self.options["diff"]:
+            items = self._sampled(items)
+        self._run_chunks(_chunked(items, WRITE_CHUNK), self._put)
 
-    # --- pass 3: prune
-    def prune(self, digests):
-        key_names = [name for name, _role, _type in self.converter.key_schema]
-        segments = self.options["concurrency"]
-        names = dict(("#k%d" % i, n) for i, n in enumerate(key_names))
+    def _sampled(self, items):
+        for item in items:
+            if len(self.totals.samples) < DIFF_SAMPLE:
+                self.totals.sample(self.converter.key_text(item), None, item)
+            yield item
 
-        def scan_segment(segment):
-            start = None
+    # --- prune
+    def prune(self, digests, segments):
+        """Delete stored items whose keys are not in ``digests`` (found by scan_stored, or by a keys-only scan)."""
+        if self.stored is None:
             doomed = []
-            while True:
-                params = dict(
-                    TableName=self.table, Segment=segment, TotalSegments=segments,
-                    ProjectionExpression=", ".join(names), ExpressionAttributeNames=names, ConsistentRead=True,
-                )
-                if start:
-                    params["ExclusiveStartKey"] = start
-                page = self._scan_page(params)
-                for key in page.get("Items", []):
-                    if key_digest(self.converter.key_values(key)) not in digests:
-                        doomed.append(key)
-                start = page.get("LastEvaluatedKey")
-                if not start:
-                    break
-            return doomed
 
-        with ThreadPoolExecutor(max_workers=segments) as pool:
-            doomed = [key for keys in pool.map(scan_segment, range(segments)) for key in keys]
+            def handle_page(keys):
+                lost = [key for key in keys if key_digest(self.converter.key_values(key)) not in digests]
+                if lost:
+                    with self.totals.lock:
+                        doomed.extend(lost)
+
+            self._scan_table(segments, handle_page, keys_only=True)
+        else:
+            doomed = self.doomed
         if self.options["diff"]:
             for key in doomed[:DIFF_SAMPLE]:
                 self.totals.sample(self.converter.key_text(key), key, None)
@@ -514,6 +644,17 @@ class Loader(object):
                     raise AnsibleDynamoDBError(message="Failed to scan %s" % self.table, exception=exc)
                 self.budget.pause(attempt)
         raise AnsibleDynamoDBError(message="Failed to scan %s: retry budget spent" % self.table)
+
+
+def _chunked(items, size):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def make_converter_factory(key_schema, options, source_label):

@@ -52,7 +52,7 @@ def test_every_row_is_written_once_with_the_last_duplicate(monkeypatch, cache_ro
     client = FakeDynamoDB()
     loader = _csv_load.Loader(client, "t", converter, options, check_mode=False,
                               budget=_csv_load.Budget(5, sleep=lambda seconds: None))
-    loader.load(source, validation, compare=False)
+    loader.load(source, validation, compare=None)
     assert loader.totals.written == 60 and loader.totals.failed == 0
     assert len(client.items) == 60
     assert client.items[("o-0", "0")]["qty"] == {"N": "999"}
