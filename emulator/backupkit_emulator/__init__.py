@@ -16,6 +16,15 @@ _installed = False
 _lock = threading.Lock()
 
 
+def _cache_module_list() -> None:
+    """moto's server lists its package directory (a listdir and ~200 stats) on every request to
+    route it; the list cannot change while the server runs, so it is read once."""
+    from moto import backends
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+
+
 def install() -> None:
     """Apply every extension to moto once (idempotent)."""
     global _installed
@@ -27,6 +36,7 @@ def install() -> None:
         os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         from . import backup, dynamodb, dynamodb_batch, iam, kms, sts
 
+        _cache_module_list()
         backup.install()
         dynamodb.install()
         dynamodb_batch.install()

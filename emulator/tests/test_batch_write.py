@@ -201,3 +201,51 @@ def test_boto3_batch_writer_copes_with_unprocessed_items(endpoint: str, client: 
             writer.put_item(Item={"id": f"w{i:02}", "n": i})
 
     assert all_ids(dynamodb, "people") == [f"w{i:02}" for i in range(60)]
+
+
+BODIES = [
+    {
+        "RequestItems": {
+            "orders": [
+                {"PutRequest": {"Item": {
+                    "pk": {"S": "a"}, "n": {"N": "1.50"}, "b": {"B": "aGVsbG8="}, "bs": {"BS": ["aGk=", "eW8="]},
+                    "m": {"M": {"inner": {"B": "AAE="}, "l": {"L": [{"BOOL": True}, {"NULL": True}, {"B": "/w=="}]}}},
+                    "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2"]},
+                }}},
+                {"DeleteRequest": {"Key": {"pk": {"S": "b"}}}},
+            ],
+            "other": [{"DeleteRequest": {"Key": {"pk": {"B": "AQID"}}}}],
+        },
+        "ReturnConsumedCapacity": "TOTAL",
+    },
+    {"RequestItems": {"orders": [{"PutRequest": {"Item": {"pk": {"S": "only"}}}}]}},
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_the_batch_write_body_reads_as_moto_parses_it(body: dict[str, Any]) -> None:
+    import json
+
+    from moto.core.parse import PROTOCOL_PARSERS
+    from moto.core.utils import get_service_model
+
+    from backupkit_emulator.dynamodb_batch import parse_batch_write_body
+
+    raw = json.dumps(body).encode()
+    operation = get_service_model("dynamodb").operation_model("BatchWriteItem")
+    expected = PROTOCOL_PARSERS["json"](operation, map_type=dict).parse(
+        {"method": "POST", "values": {}, "headers": {"Content-Type": "application/x-amz-json-1.0"}, "body": raw,
+         "url_path": "/", "url_params": {}}
+    )
+    assert parse_batch_write_body(raw) == expected
+
+
+def test_binary_values_round_trip_through_batch_write(dynamodb: Any) -> None:
+    dynamodb.create_table(
+        TableName="blobs", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "B"}], BillingMode="PAY_PER_REQUEST",
+    )
+    item = {"pk": {"B": b"\x00\x01"}, "bs": {"BS": [b"\xff", b"a"]}, "m": {"M": {"x": {"L": [{"B": b"z"}]}}}}
+    assert unprocessed_count(dynamodb.batch_write_item(RequestItems={"blobs": [{"PutRequest": {"Item": item}}]})) == 0
+    stored = dynamodb.get_item(TableName="blobs", Key={"pk": {"B": b"\x00\x01"}})["Item"]
+    assert stored["m"] == item["m"] and sorted(stored["bs"]["BS"]) == sorted(item["bs"]["BS"])

@@ -22,6 +22,7 @@ import csv
 import decimal
 import hashlib
 import json
+import re
 
 SCALAR_TYPES = ("S", "N", "B", "BOOL", "NULL")
 SET_TYPES = ("SS", "NS", "BS")
@@ -93,6 +94,18 @@ def parse_number(text):
 def canonical_number(text):
     """The canonical text of a valid DynamoDB number, for comparison and digests."""
     return str(parse_number(text))
+
+
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,38}(?:\.[0-9]{1,38})?\Z")
+
+
+def _plain_number(text):
+    """``text`` when it is a plain decimal DynamoDB surely accepts (38 significant digits or fewer,
+    no exponent, so within DynamoDB's range); otherwise None and parse_number decides."""
+    if _PLAIN_NUMBER.match(text) is None:
+        return None
+    digits = text.lstrip("-").replace(".", "").strip("0")
+    return text if len(digits) <= 38 else None
 
 
 def _number_wire(text):
@@ -311,6 +324,7 @@ class RowConverter(object):
         self.types = [key_types.get(c) or column_types.get(c, "S") for c in self.header]
         self.key_index = [(self.header.index(name), name, role) for name, role, _type in self.key_schema]
         self._is_key = [c in key_types for c in self.header]
+        self._name_bytes = [len(c.encode("utf-8")) for c in self.header]
         self.last_size = 0  # bytes of the item convert() returned last
 
     def convert(self, row, line):
@@ -320,33 +334,50 @@ class RowConverter(object):
                 "the row has %d fields, the header has %d" % (len(row), self.width), line=line, source=self.source
             )
         item = {}
-        for column, cell, attr_type, is_key in zip(self.header, row, self.types, self._is_key):
+        size = 0
+        for column, cell, attr_type, is_key, name_bytes in self._columns(row):
             if cell == "":
                 if is_key:
                     raise CsvError("key cell is empty", line=line, column=column, source=self.source)
                 if attr_type == "NULL" or self.empty_values == "null":
                     item[column] = {"NULL": True}
+                    size += name_bytes + 1
                 elif self.empty_values == "keep" and attr_type == "S":
                     item[column] = {"S": ""}
+                    size += name_bytes
+                continue
+            # The two common types inline (sizes as attribute_size counts them); the rest via cell_to_attribute.
+            if attr_type == "S":
+                item[column] = {"S": cell}
+                size += name_bytes + (len(cell) if cell.isascii() else len(cell.encode("utf-8")))
                 continue
             try:
-                item[column] = cell_to_attribute(cell, attr_type)
+                if attr_type == "N":
+                    wire = _plain_number(cell) or _number_wire(cell)
+                    item[column] = {"N": wire}
+                    size += name_bytes + _number_size(wire)
+                    continue
+                value = cell_to_attribute(cell, attr_type)
             except ValueError as exc:
                 raise CsvError("%s (type %s)" % (exc, attr_type), line=line, column=column, source=self.source)
+            item[column] = value
+            size += name_bytes + attribute_size(value)
         for index, name, role in self.key_index:
-            size = attribute_size(item[name])
-            if size > MAX_KEY_BYTES[role]:
+            key_size = attribute_size(item[name])
+            if key_size > MAX_KEY_BYTES[role]:
                 raise CsvError(
-                    "%s key is %d bytes; DynamoDB allows %d" % (role.lower(), size, MAX_KEY_BYTES[role]),
+                    "%s key is %d bytes; DynamoDB allows %d" % (role.lower(), key_size, MAX_KEY_BYTES[role]),
                     line=line, column=name, source=self.source,
                 )
-        size = item_size(item)
         self.last_size = size
         if size > MAX_ITEM_BYTES:
             raise CsvError(
                 "the item is %d bytes; DynamoDB's limit is 400 KB (%d bytes)" % (size, MAX_ITEM_BYTES), line=line, source=self.source
             )
         return item
+
+    def _columns(self, row):
+        return zip(self.header, row, self.types, self._is_key, self._name_bytes)
 
     def key_of(self, item):
         return dict((name, item[name]) for _index, name, _role in self.key_index)

@@ -66,7 +66,9 @@ READ_CHUNK = 100  # BatchGetItem's limit
 CACHE_ROWS = 50000
 WRITE_CHUNK = 25  # BatchWriteItem's limit
 READ_UNIT_BYTES = 4096  # a strongly consistent read unit
-SCAN_SEGMENT_BYTES = 1024 * 1024  # a parallel scan segment per MB of table (a Scan page holds 1 MB)
+# A parallel scan segment per 16 MB of table: 16 pages of 1 MB read one after another. Smaller
+# tables are read by one segment (a few pages); larger ones by up to ``concurrency`` segments.
+SCAN_SEGMENT_BYTES = 16 * 1024 * 1024
 COMPARE_CHOICES = ("auto", "scan", "batch_get")
 DIFF_SAMPLE = 10
 
@@ -439,7 +441,7 @@ def choose_compare(choice, table, validation):
 
 
 def scan_segments(table, validation, concurrency):
-    """Parallel scan segments: one per MB of table (estimated as in choose_compare), at most ``concurrency``."""
+    """Parallel scan segments: one per 16 MB of table (estimated as in choose_compare), at most ``concurrency``."""
     table_bytes = table.get("TableSizeBytes") or 0
     if not table_bytes and validation.rows:
         table_bytes = (table.get("ItemCount") or 0) * validation.item_bytes / float(validation.rows)
@@ -460,7 +462,8 @@ class Loader(object):
 
     # --- reads
     def _scan_table(self, segments, handle_page, keys_only=False):
-        """Parallel consistent scan; handle_page(items) runs on the segment's thread."""
+        """Parallel consistent scan; handle_page(items) runs on a second thread per segment,
+        so a segment asks for its next page while the last one is handled."""
         params = dict(TableName=self.table, TotalSegments=segments, ConsistentRead=True)
         if keys_only:
             key_names = [name for name, _role, _type in self.converter.key_schema]
@@ -469,18 +472,23 @@ class Loader(object):
 
         def scan_segment(segment):
             start = None
+            handled = None
             while True:
                 page_params = dict(params, Segment=segment)
                 if start:
                     page_params["ExclusiveStartKey"] = start
                 page = self._scan_page(page_params)
-                handle_page(page.get("Items", []))
+                if handled is not None:
+                    handled.result()  # at most one page waits per segment
+                handled = handlers.submit(handle_page, page.get("Items", []))
                 start = page.get("LastEvaluatedKey")
                 if not start:
+                    handled.result()
                     return
 
-        with ThreadPoolExecutor(max_workers=segments) as pool:
-            list(pool.map(scan_segment, range(segments)))
+        with ThreadPoolExecutor(max_workers=segments) as handlers:
+            with ThreadPoolExecutor(max_workers=segments) as pool:
+                list(pool.map(scan_segment, range(segments)))
 
     def scan_stored(self, index, segments, prune):
         """Read the whole table once: digests of stored items the CSV has keys for; keys it lacks."""

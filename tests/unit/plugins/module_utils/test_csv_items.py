@@ -133,3 +133,37 @@ def test_rows_report_their_first_physical_line():
     text = 'a,b\n1,"two\nlines"\n3,4\n'
     rows = list(csv_rows(io.StringIO(text)))
     assert rows == [(1, ["a", "b"]), (2, ["1", "two\nlines"]), (4, ["3", "4"])]
+
+
+@pytest.mark.parametrize(
+    "cell,accepted",
+    [
+        ("1.50", True),
+        ("-0", True),
+        ("007", True),
+        ("9" * 38, True),
+        ("9" * 39, False),  # 39 significant digits
+        ("1" * 20 + "." + "1" * 20, False),  # 40 significant digits, each part short
+        ("1" * 20 + "." + "1" * 18 + "000", True),  # trailing zeros are not significant
+        ("0." + "0" * 40 + "1", True),  # long fraction: decided by the full parser
+        ("1e3", True),
+        (" 12 ", True),
+        ("1.", True),
+        ("--1", False),
+    ],
+)
+def test_numbers_are_accepted_exactly_as_dynamodb_does(cell, accepted):
+    row = ["o-1", "7", cell, "yes", "", "", "", ""]
+    if accepted:
+        item = converter().convert(row, 2)
+        assert item["qty"] == {"N": cell.strip()}
+    else:
+        with pytest.raises(CsvError, match="'qty'"):
+            converter().convert(row, 2)
+
+
+@pytest.mark.parametrize("note", ["plain", "Kø­benhavn ✓", ""])
+def test_the_converter_measures_items_as_item_size_does(note):
+    conv = converter(empty_values="keep")
+    item = conv.convert(["o-1", "7", "1.50", "no", note, '["a"]', '{"k": [1, "x"]}', "AAE="], 2)
+    assert conv.last_size == item_size(item)

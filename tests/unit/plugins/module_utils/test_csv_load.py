@@ -56,3 +56,31 @@ def test_every_row_is_written_once_with_the_last_duplicate(monkeypatch, cache_ro
     assert loader.totals.written == 60 and loader.totals.failed == 0
     assert len(client.items) == 60
     assert client.items[("o-0", "0")]["qty"] == {"N": "999"}
+
+
+class _Rows:
+    def __init__(self, rows, item_bytes):
+        self.rows, self.item_bytes, self.read_units = rows, item_bytes, rows
+
+
+@pytest.mark.parametrize(
+    "table,choice,expected",
+    [
+        ({"TableSizeBytes": 0, "ItemCount": 0}, "auto", "batch_get"),  # no statistics yet: the file bounds the cost
+        ({"TableSizeBytes": 2_000_000, "ItemCount": 20_000}, "auto", "scan"),  # 489 units against 20,000
+        ({"TableSizeBytes": 0, "ItemCount": 25_000}, "auto", "scan"),  # size estimated from the file's rows
+        ({"TableSizeBytes": 500 * 1024 ** 3, "ItemCount": 10 ** 9}, "auto", "batch_get"),  # a huge table, a small file
+        ({"TableSizeBytes": 500 * 1024 ** 3, "ItemCount": 10 ** 9}, "scan", "scan"),
+        ({"TableSizeBytes": 0, "ItemCount": 0}, "scan", "scan"),
+    ],
+)
+def test_sync_reads_the_cheaper_way(table, choice, expected):
+    assert _csv_load.choose_compare(choice, table, _Rows(20_000, 20_000 * 100)) == expected
+
+
+def test_scan_segments_grow_with_the_table_up_to_the_concurrency():
+    rows = _Rows(1000, 1000 * 100)
+    assert _csv_load.scan_segments({"TableSizeBytes": 3_000_000}, rows, 16) == 1
+    assert _csv_load.scan_segments({"TableSizeBytes": 100 * 1024 ** 2}, rows, 16) == 7
+    assert _csv_load.scan_segments({"TableSizeBytes": 100 * 1024 ** 3}, rows, 16) == 16
+    assert _csv_load.scan_segments({"ItemCount": 0}, rows, 16) == 1
