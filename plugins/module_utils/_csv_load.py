@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import os
 import random
 import threading
 import time
@@ -60,10 +61,11 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items impo
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import key_digest
 
 READ_CHUNK = 100  # BatchGetItem's limit
-# Files up to this many rows keep their converted items from the validation pass, so the
-# load pass does not read and convert the file again; larger files are streamed twice and
-# memory stays bounded.
+# Files up to this many rows (and, where the size is known before reading, this many bytes)
+# keep their converted items from the validation pass, so the load pass does not read and
+# convert the file again; larger files are streamed twice and memory stays bounded.
 CACHE_ROWS = 50000
+CACHE_BYTES = 8 * 1024 * 1024
 WRITE_CHUNK = 25  # BatchWriteItem's limit
 READ_UNIT_BYTES = 4096  # a strongly consistent read unit
 # A parallel scan segment per 16 MB of table: 16 pages of 1 MB read one after another. Smaller
@@ -126,11 +128,15 @@ def key_schema_of(table):
 
 
 class Source(object):
-    """A re-openable CSV byte source: a local path, an S3 object or in-memory text."""
+    """A re-openable CSV byte source: a local path, an S3 object or in-memory text.
 
-    def __init__(self, label, opener):
+    ``size`` is its length in bytes when known before it is read (None otherwise).
+    """
+
+    def __init__(self, label, opener, size=None):
         self.label = label
         self._opener = opener
+        self.size = size
 
     def open(self):
         return self._opener()
@@ -140,7 +146,7 @@ def local_source(path):
     def opener():
         return io.open(path, "rb")
 
-    return Source(path, opener)
+    return Source(path, opener, size=os.path.getsize(path))
 
 
 def content_source(text):
@@ -149,7 +155,7 @@ def content_source(text):
     def opener():
         return io.BytesIO(data)
 
-    return Source("content", opener)
+    return Source("content", opener, size=len(data))
 
 
 class _StreamingLines(object):
@@ -190,9 +196,11 @@ def s3_source(s3_client, url):
                 raise CsvError("%s changed while it was being loaded; run again" % url)
             raise AnsibleDynamoDBError(message="Failed to read %s" % url, exception=exc)
         state.setdefault("etag", response.get("ETag"))
+        source.size = response.get("ContentLength")
         return _StreamingLines(response["Body"])
 
-    return Source(url, opener)
+    source = Source(url, opener)
+    return source
 
 
 def iter_rows(source, encoding, delimiter, fieldnames):
@@ -229,10 +237,10 @@ def open_rows(source, encoding, delimiter, fieldnames):
 
 
 class KeyIndex(object):
-    """The CSV's key digests, sorted in a flat array (8 bytes a key): membership and position."""
+    """The CSV's key digests, sorted and distinct in a flat array (8 bytes a key): membership and position."""
 
-    def __init__(self, digests):
-        self.digests = array("Q", sorted(digests))
+    def __init__(self, sorted_digests):
+        self.digests = array("Q", sorted_digests)
 
     def __len__(self):
         return len(self.digests)
@@ -264,16 +272,11 @@ def validate(source, options, converter_factory):
     header, rows = open_rows(source, options["encoding"], options["delimiter"], options["fieldnames"])
     converter = converter_factory(header)
     result = Validation()
-    suspects = set()
-    seen = set()
-    cache = []
+    digests = array("Q")  # every row's key digest, 8 bytes a row
+    cache = [] if source.size is None or source.size <= CACHE_BYTES else None
     for line, row in rows:
         item = converter.convert(row, line)
-        digest = key_digest(converter.key_values(item))
-        if digest in seen:
-            suspects.add(digest)
-        else:
-            seen.add(digest)
+        digests.append(key_digest(converter.key_values(item)))
         result.rows += 1
         result.item_bytes += converter.last_size
         result.read_units += -(-converter.last_size // READ_UNIT_BYTES) or 1
@@ -282,11 +285,22 @@ def validate(source, options, converter_factory):
             if len(cache) > CACHE_ROWS:
                 cache = None
     result.items = cache
-    result.digests = KeyIndex(seen)
-    del seen
+    ordered = sorted(digests)
+    del digests
+    suspects = set(a for a, b in zip(ordered, ordered[1:]) if a == b)
+    result.digests = KeyIndex(_distinct(ordered) if suspects else ordered)
+    del ordered
     if suspects:
         _resolve_duplicates(source, options, converter, suspects, result)
     return converter, result
+
+
+def _distinct(ordered):
+    previous = None
+    for value in ordered:
+        if value != previous:
+            yield value
+            previous = value
 
 
 def _resolve_duplicates(source, options, converter, suspects, result):

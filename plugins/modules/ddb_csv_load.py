@@ -16,7 +16,7 @@ description:
   - In O(mode=sync) only items that are new or differ from the stored item are written, so
     loading the same file twice reports no change the second time and writes nothing.
     Values are compared the way DynamoDB stores them (V(1.50) and V(1.5) are the same number,
-    sets are unordered).
+    sets are unordered). The stored items are read by one parallel scan or by key, see O(compare_by).
   - The file is streamed, never held whole, so memory stays bounded as the file grows.
   - Writes use BatchWriteItem from O(concurrency) threads. Throttling, HTTP 5xx answers and
     unprocessed items are retried with exponential backoff and jitter; rows still unwritten when
@@ -120,6 +120,8 @@ notes:
   - Numbers are checked as DynamoDB checks them (at most 38 significant digits, magnitude between
     1E-130 and 9.99E+125); items larger than 400 KB and key values larger than DynamoDB allows are refused.
   - RV(elapsed_seconds) and RV(items_per_second) measure the module's own work.
+  - With O(compare_by=scan) the stored items are compared through 64-bit digests of their canonical form, so
+    memory stays at a few bytes a row whatever the items hold.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
