@@ -26,13 +26,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
+
+from backupkit_emulator.process import EmulatorProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -44,28 +45,16 @@ COLUMN_TYPES = {"quantity": "N", "price": "N", "gift_wrap": "BOOL"}
 # ---------------------------------------------------------------- emulator
 
 
-class Emulator:
+class Emulator(EmulatorProcess):
     def __init__(self, *flags: str):
-        self.proc = subprocess.Popen(
-            [str(VENV_BIN / "backupkit-emulator"), "--port", "0", *flags],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        line = self.proc.stdout.readline()
-        match = re.search(r"listening on (http://\S+)", line)
-        if not match:
-            raise SystemExit(f"emulator did not start: {line!r}")
-        self.endpoint = match.group(1)
+        super().__init__(*flags)
+        self.wait_ready()
 
     def stats(self) -> dict[str, int]:
         try:
-            with urllib.request.urlopen(self.endpoint + "/_backupkit/stats") as response:
-                return json.loads(response.read())
+            return super().stats()
         except Exception:
             return {}
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
 
 
 def client(endpoint: str, service: str = "dynamodb") -> Any:

@@ -27,13 +27,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from backupkit_emulator.process import EmulatorProcess as Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -41,46 +41,6 @@ LOGS = ROOT / ".cache" / "demo"
 REGION = "us-east-1"
 START_TIMEOUT = 60
 STEP_TIMEOUT = 3600
-
-
-class Emulator:
-    """backupkit-emulator on a free local port, in a child process."""
-
-    def __init__(self) -> None:
-        self.endpoint = ""
-        self.lines: list[str] = []
-        self._ready = threading.Event()
-        self.process = subprocess.Popen(
-            [str(BIN / "backupkit-emulator"), "--port", "0"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-        if not self._ready.wait(START_TIMEOUT) or not self.endpoint:
-            self.stop()
-            raise RuntimeError("backupkit-emulator did not start:\n" + "\n".join(self.lines[-20:]))
-
-    def _drain(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-            del self.lines[:-200]
-            match = re.search(r"listening on (http://\S+)", line)
-            if match and not self._ready.is_set():
-                self.endpoint = match.group(1)
-                self._ready.set()
-        self._ready.set()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def playbook_environment(endpoint: str | None) -> dict[str, str]:
@@ -231,7 +191,8 @@ def main() -> int:
                   else "AWS, with the credentials of the environment")
         env = playbook_environment(None)
     else:
-        emulator = Emulator()
+        emulator = Emulator(start_timeout=START_TIMEOUT)
+        emulator.wait_ready()
         target = f"the local emulator at {emulator.endpoint}"
         env = playbook_environment(emulator.endpoint)
     print(f"== backupkit.dynamodb demo against {target}", flush=True)

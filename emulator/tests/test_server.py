@@ -137,3 +137,29 @@ def test_a_port_in_use_exits_1_with_a_message() -> None:
     assert result.returncode == 1
     assert f"Port {port} is in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_emulator_process_starts_counts_resets_and_stops() -> None:
+    from backupkit_emulator.process import EmulatorProcess
+
+    with EmulatorProcess("--latency-ms", "0") as emulator:
+        assert LISTENING.match(f"listening on {emulator.endpoint}")
+        ddb = boto3.client("dynamodb", endpoint_url=emulator.endpoint, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        ddb.create_table(TableName="t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        assert emulator.stats()["dynamodb.CreateTable"] == 1
+        emulator.reset()
+        assert ddb.list_tables()["TableNames"] == []
+        process = emulator.process
+    assert process.poll() is not None
+
+
+def test_emulator_process_that_cannot_start_reports_its_output() -> None:
+    from backupkit_emulator.process import EmulatorProcess
+
+    emulator = EmulatorProcess("--latency-ms", "-5", start_timeout=30)
+    with pytest.raises(RuntimeError, match=r"(?s)did not start:.*latency_ms must not be negative"):
+        emulator.wait_ready()
+    assert emulator.process.poll() == 2

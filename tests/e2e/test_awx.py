@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import collections
 import csv
 import http.client
 import http.server
@@ -40,6 +39,7 @@ from typing import Any, Iterator
 
 import pytest
 import yaml
+from backupkit_emulator.process import EmulatorProcess as Emulator
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-awx")
@@ -60,48 +60,6 @@ SAMPLE_ROWS = 12
 
 def tail(text: str, lines: int = 60) -> str:
     return "\n".join(text.splitlines()[-lines:])
-
-
-class Emulator:
-    """``backupkit-emulator --port 0`` in a child process; its output is drained by a thread."""
-
-    def __init__(self) -> None:
-        self.output: collections.deque[str] = collections.deque(maxlen=200)
-        self.endpoint = ""
-        self._ready = threading.Event()
-        # AWS's managed policies (AWSBackupServiceRolePolicyForBackup, ...) exist, as on AWS.
-        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
-        self._process = subprocess.Popen(
-            [str(BIN / "backupkit-emulator"), "--port", "0"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-        if not self._ready.wait(START_TIMEOUT) or not self.endpoint:
-            self.stop()
-            raise RuntimeError("backupkit-emulator did not start:\n" + "\n".join(self.output))
-
-    def _drain(self) -> None:
-        assert self._process.stdout is not None
-        for line in self._process.stdout:
-            self.output.append(line.rstrip("\n"))
-            match = re.search(r"listening on (http://\S+)", line)
-            if match and not self._ready.is_set():
-                self.endpoint = match.group(1)
-                self._ready.set()
-        self._ready.set()
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
 
 
 class TokenRecorder:
@@ -461,8 +419,8 @@ def test_execution_environment_build_context(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[TokenRecorder]:
     """The emulator behind a proxy that records the security token of every request."""
-    emulator = Emulator()
-    proxy = TokenRecorder(emulator.endpoint)
+    emulator = Emulator(start_timeout=START_TIMEOUT)
+    proxy = TokenRecorder(emulator.wait_ready())
     try:
         yield proxy
     finally:

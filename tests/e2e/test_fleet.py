@@ -13,19 +13,17 @@ STS's AccessDenied; and a second run changes nothing anywhere.
 
 from __future__ import annotations
 
-import collections
 import json
 import os
-import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import boto3
 import pytest
+from backupkit_emulator.process import EmulatorProcess as Emulator
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-fleet")
@@ -44,48 +42,6 @@ TINY_CSV = (
     "ORD-1,ITEM-2,C-1,1,4.50,DELIVERED\n"
     "ORD-2,ITEM-1,C-2,3,7.25,SHIPPED\n"
 )
-
-
-class Emulator:
-    """``backupkit-emulator --port 0`` in a child process; its output kept for failure messages."""
-
-    def __init__(self) -> None:
-        self.output: collections.deque[str] = collections.deque(maxlen=200)
-        self.endpoint = ""
-        self._ready = threading.Event()
-        self._process = subprocess.Popen(
-            [str(BIN / "backupkit-emulator"), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-            # The protection role attaches AWS managed policies (AWSBackupServiceRolePolicyForBackup, ...),
-            # which moto knows only when told to load them.
-            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self._process.stdout is not None
-        for line in self._process.stdout:
-            self.output.append(line.rstrip("\n"))
-            match = re.search(r"listening on (http://\S+)", line)
-            if match and not self._ready.is_set():
-                self.endpoint = match.group(1)
-                self._ready.set()
-        self._ready.set()
-
-    def wait_ready(self) -> str:
-        if not self._ready.wait(60) or not self.endpoint:
-            self.stop()
-            raise RuntimeError("backupkit-emulator did not start:\n" + "\n".join(self.output))
-        return self.endpoint
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -14,19 +14,16 @@ run on its own.
 
 from __future__ import annotations
 
-import collections
 import json
 import os
-import re
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from backupkit_emulator.process import EmulatorProcess
 
 REPO = Path(__file__).resolve().parents[2]
 TARGETS = Path(__file__).resolve().parent / "targets"
@@ -62,62 +59,13 @@ def discover_targets() -> list[pytest.param]:
     return params
 
 
-class Emulator:
-    """The ``backupkit-emulator`` command in a child process, its output drained by a thread."""
-
-    def __init__(self) -> None:
-        self.output: collections.deque[str] = collections.deque(maxlen=200)
-        self.endpoint = ""
-        self._ready = threading.Event()
-        self._process = subprocess.Popen(
-            [str(BIN / "backupkit-emulator"), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        """Read the emulator's output (so its pipe never fills) and catch the 'listening on' line."""
-        assert self._process.stdout is not None
-        for line in self._process.stdout:
-            self.output.append(line.rstrip("\n"))
-            match = re.search(r"listening on (http://\S+)", line)
-            if match and not self._ready.is_set():
-                self.endpoint = match.group(1)
-                self._ready.set()
-        self._ready.set()
-
-    def wait_ready(self) -> str:
-        """The endpoint, once the emulator says it listens; fails with its output otherwise."""
-        if not self._ready.wait(START_TIMEOUT) or not self.endpoint:
-            self.stop()
-            raise RuntimeError("backupkit-emulator did not start:\n" + "\n".join(self.output))
-        return self.endpoint
-
-    def reset(self) -> None:
-        """Clear every service's state (moto's reset endpoint)."""
-        request = urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it does not exit within 10 s."""
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._reader.join(timeout=5)
+# The emulator in a child process (tests/e2e/test_playbooks.py uses it as RUNNER.Emulator).
+Emulator = EmulatorProcess
 
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
-    server = Emulator()
+    server = Emulator(start_timeout=START_TIMEOUT)
     server.wait_ready()
     try:
         yield server
