@@ -31,7 +31,6 @@ from moto.core.utils import unix_time, utcnow
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Backup, RestoredPITTable, RestoredTable, Table
-from moto.dynamodb.models.utilities import bytesize
 from moto.moto_api._internal import mock_random
 
 __all__ = [
@@ -47,10 +46,10 @@ __all__ = [
 
 _installed = False
 
-#: DynamoDB ListBackups' BackupType filter: which backup types each value lists.
 #: moto's limit for an item (AWS documents 400 KB; moto measured 409-410 KB and checks 405,000 bytes).
 ITEM_SIZE_LIMIT = 405000
 
+#: DynamoDB ListBackups' BackupType filter: which backup types each value lists.
 BACKUP_TYPE_FILTER = {
     "USER": {"USER"},
     "SYSTEM": {"SYSTEM"},
@@ -65,18 +64,13 @@ BACKUP_TYPE_FILTER = {
 
 
 def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
-    """moto's ``Item.__init__`` with one size check instead of one per attribute."""
+    """moto's ``Item.__init__`` with one size check (moto's ``Item.size``) instead of one per attribute."""
     self.hash_key = hash_key
     self.range_key = range_key
-    stored = LimitedSizeDict.__new__(LimitedSizeDict)
-    total = 0
-    for key, value in attrs.items():
-        typed = DynamoType(value)
-        total += bytesize(key) + typed.size()
-        dict.__setitem__(stored, key, typed)
-    if total > ITEM_SIZE_LIMIT:
+    self.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(self.attrs, ((key, DynamoType(value)) for key, value in attrs.items()))
+    if self.size() > ITEM_SIZE_LIMIT:
         raise ItemSizeTooLarge
-    self.attrs = stored
 
 
 # --------------------------------------------------------------------------- #

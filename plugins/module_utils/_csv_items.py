@@ -335,7 +335,7 @@ class RowConverter(object):
             )
         item = {}
         size = 0
-        for column, cell, attr_type, is_key, name_bytes in self._columns(row):
+        for column, cell, attr_type, is_key, name_bytes in zip(self.header, row, self.types, self._is_key, self._name_bytes):
             if cell == "":
                 if is_key:
                     raise CsvError("key cell is empty", line=line, column=column, source=self.source)
@@ -375,9 +375,6 @@ class RowConverter(object):
                 "the item is %d bytes; DynamoDB's limit is 400 KB (%d bytes)" % (size, MAX_ITEM_BYTES), line=line, source=self.source
             )
         return item
-
-    def _columns(self, row):
-        return zip(self.header, row, self.types, self._is_key, self._name_bytes)
 
     def key_of(self, item):
         return dict((name, item[name]) for _index, name, _role in self.key_index)

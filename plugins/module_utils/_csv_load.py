@@ -71,7 +71,6 @@ READ_UNIT_BYTES = 4096  # a strongly consistent read unit
 # A parallel scan segment per 16 MB of table: 16 pages of 1 MB read one after another. Smaller
 # tables are read by one segment (a few pages); larger ones by up to ``concurrency`` segments.
 SCAN_SEGMENT_BYTES = 16 * 1024 * 1024
-COMPARE_CHOICES = ("auto", "scan", "batch_get")
 DIFF_SAMPLE = 10
 
 RETRYABLE_CODES = frozenset(
@@ -433,6 +432,14 @@ class Totals(object):
                 self.samples.append((key, before, after))
 
 
+def estimated_table_bytes(table, validation):
+    """The table's size: DescribeTable's ``TableSizeBytes``, else ``ItemCount`` times the CSV's mean item size."""
+    table_bytes = table.get("TableSizeBytes") or 0
+    if not table_bytes and validation.rows:
+        table_bytes = (table.get("ItemCount") or 0) * validation.item_bytes / float(validation.rows)
+    return table_bytes
+
+
 def choose_compare(choice, table, validation):
     """How sync reads stored items: 'scan' or 'batch_get' (``choice`` may be 'auto').
 
@@ -445,21 +452,16 @@ def choose_compare(choice, table, validation):
     """
     if choice != "auto":
         return choice
-    table_bytes = table.get("TableSizeBytes") or 0
-    count = table.get("ItemCount") or 0
-    if not table_bytes and count and validation.rows:
-        table_bytes = count * validation.item_bytes / float(validation.rows)
+    table_bytes = estimated_table_bytes(table, validation)
     if not table_bytes:
         return "batch_get"
     return "scan" if table_bytes / READ_UNIT_BYTES <= validation.read_units else "batch_get"
 
 
 def scan_segments(table, validation, concurrency):
-    """Parallel scan segments: one per 16 MB of table (estimated as in choose_compare), at most ``concurrency``."""
-    table_bytes = table.get("TableSizeBytes") or 0
-    if not table_bytes and validation.rows:
-        table_bytes = (table.get("ItemCount") or 0) * validation.item_bytes / float(validation.rows)
-    return int(max(1, min(concurrency, math.ceil(table_bytes / SCAN_SEGMENT_BYTES))))
+    """Parallel scan segments: one per 16 MB of table (estimated_table_bytes), at most ``concurrency``."""
+    segments = math.ceil(estimated_table_bytes(table, validation) / SCAN_SEGMENT_BYTES)
+    return int(max(1, min(concurrency, segments)))
 
 
 class Loader(object):

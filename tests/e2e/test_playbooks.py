@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 import yaml
+from backupkit_emulator.process import EmulatorProcess
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-playbooks")
@@ -80,23 +81,17 @@ class Result:
         return "\n".join(self.output.splitlines()[-lines:])
 
 
+# Module scope, not the runner's session scope: this file's tests drive one emulator through
+# ordered playbook runs.
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[Any]:
-    server = RUNNER.Emulator()
-    server.wait_ready()
-    try:
+def emulator() -> Iterator[EmulatorProcess]:
+    with EmulatorProcess() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def collections_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("collections")
-    link = root / "ansible_collections" / "backupkit" / "dynamodb"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO, target_is_directory=True)
-    return root
+    return RUNNER.link_collection(tmp_path_factory.mktemp("collections"))
 
 
 @pytest.fixture(scope="module")

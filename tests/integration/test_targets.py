@@ -59,28 +59,24 @@ def discover_targets() -> list[pytest.param]:
     return params
 
 
-# The emulator in a child process (tests/e2e/test_playbooks.py uses it as RUNNER.Emulator).
-Emulator = EmulatorProcess
-
-
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    server = Emulator(start_timeout=START_TIMEOUT)
-    server.wait_ready()
-    try:
+def emulator() -> Iterator[EmulatorProcess]:
+    with EmulatorProcess(start_timeout=START_TIMEOUT) as server:
         yield server
-    finally:
-        server.stop()
+
+
+def link_collection(root: Path) -> Path:
+    """Make ``root`` a collections path where backupkit.dynamodb is this work tree; answer ``root``."""
+    link = root / "ansible_collections" / "backupkit" / "dynamodb"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(REPO, target_is_directory=True)
+    return root
 
 
 @pytest.fixture(scope="session")
 def collections_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A collections path where backupkit.dynamodb is this work tree (whatever .venv links to)."""
-    root = tmp_path_factory.mktemp("collections")
-    link = root / "ansible_collections" / "backupkit" / "dynamodb"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO, target_is_directory=True)
-    return root
+    return link_collection(tmp_path_factory.mktemp("collections"))
 
 
 def ansible_environment(endpoint: str, collections: Path) -> dict[str, str]:
@@ -127,7 +123,7 @@ def tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
 
 
 @pytest.mark.parametrize("target", discover_targets())
-def test_target(target: Path, emulator: Emulator, collections_path: Path, tmp_path: Path) -> None:
+def test_target(target: Path, emulator: EmulatorProcess, collections_path: Path, tmp_path: Path) -> None:
     """The target's tasks all pass when run by ansible-playbook against the emulator."""
     emulator.reset()
     playbook, inventory = write_playbook(tmp_path, target.name)
