@@ -266,7 +266,8 @@ class FaultMiddleware:
             except ValueError as exc:
                 status, payload = "400 Bad Request", {"error": str(exc)}
         elif name == "clock" and method == "GET":
-            payload = CLOCK.as_dict()
+            with LOCK:  # not while an advance runs (the clock then stands at each event)
+                payload = CLOCK.as_dict()
         elif name == "clock" and method in ("POST", "PUT", "PATCH"):
             raw = _drain(environ)
             try:
