@@ -8,6 +8,9 @@ Runs the collection's playbooks in order and prints a short summary:
   2. backupkit.dynamodb.backup_now  an on-demand backup, waited for
   3. backupkit.dynamodb.restore     the latest recovery point into order_transaction_restored,
                                     compared item by item with order_transaction
+  -  the schedule (emulator only)   the emulator's clock moved a day at a time until the plan's
+                                    rule has run: the scheduled backup's time, its start window
+                                    and its recovery point's cold-storage and delete-at dates
   4. backupkit.dynamodb.cleanup     everything above removed again (cleanup_confirm=true)
 
 Where it runs: against the local emulator, which it starts on a free port and stops at the end,
@@ -25,6 +28,7 @@ Usage: demo.py [--keep] [--aws] [-e KEY=VALUE ...]
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import subprocess
@@ -33,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import boto3
 from backupkit_emulator.process import EmulatorProcess as Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +46,8 @@ LOGS = ROOT / ".cache" / "demo"
 REGION = "us-east-1"
 START_TIMEOUT = 60
 STEP_TIMEOUT = 3600
+# the longest a plan made by setup waits between runs (protection_frequency monthly)
+SCHEDULE_MAX_DAYS = 31
 
 
 def playbook_environment(endpoint: str | None) -> dict[str, str]:
@@ -139,7 +146,89 @@ def _first_failure(report: dict[str, Any]) -> str:
     return ""
 
 
-def summary(steps: dict[str, Step], target: str, total: float) -> list[str]:
+class ScheduleStep:
+    """Move the emulator's clock a day at a time until the plan setup made has backed the table up;
+    what the scheduled backup was (its time, window and lifecycle) goes into the summary."""
+
+    name = "schedule"
+
+    def __init__(self) -> None:
+        self.ok = False
+        self.seconds = 0.0
+        self.found: dict[str, Any] = {}
+        self.error = ""
+
+    def run(self, emulator: Emulator, stats: dict[str, Any]) -> bool:
+        print(f"-- {self.name:<11} moving the emulator's clock to the plan's next run", flush=True)
+        started = time.monotonic()
+        try:
+            self.found = self._scheduled_backup(emulator, stats)
+            self.ok = bool(self.found)
+            if not self.ok:
+                self.error = f"no scheduled backup within {SCHEDULE_MAX_DAYS} days of the emulator's clock"
+        except Exception as exc:  # noqa: BLE001 - the demo reports the step as failed and goes on to cleanup
+            self.error = f"{type(exc).__name__}: {exc}"
+        self.seconds = time.monotonic() - started
+        print(f"-- {self.name:<11} {'ok' if self.ok else 'FAILED'} in {self.seconds:.1f} s", flush=True)
+        if not self.ok:
+            print(f"   {self.error}", flush=True)
+        return self.ok
+
+    @staticmethod
+    def _scheduled_backup(emulator: Emulator, stats: dict[str, Any]) -> dict[str, Any]:
+        backup = boto3.client("backup", endpoint_url=emulator.endpoint, region_name=REGION,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        plan_id = str(stats["protection_plan_arn"]).rsplit(":", 1)[-1]
+        vault = stats["protection_vault_name"]
+        plan = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]
+        clock_from = emulator.clock()
+        points: list[dict[str, Any]] = []
+        for _ in range(SCHEDULE_MAX_DAYS):
+            clock_to = emulator.advance(86400)
+            points = backup.list_recovery_points_by_backup_vault(
+                BackupVaultName=vault, ByBackupPlanId=plan_id)["RecoveryPoints"]
+            if points:
+                break
+        if not points:
+            return {}
+        point = min(points, key=lambda p: p["CreationDate"])
+        rule = next(r for r in plan["Rules"] if r.get("RuleId") == point["CreatedBy"]["BackupRuleId"])
+        jobs = backup.list_backup_jobs(ByResourceArn=point["ResourceArn"])["BackupJobs"]
+        job = next(j for j in jobs if j.get("RecoveryPointArn") == point["RecoveryPointArn"])
+        start_window = datetime.timedelta(minutes=rule.get("StartWindowMinutes", 480))
+        window_start = job["StartBy"] - start_window
+        return {
+            "schedule": f"{rule['ScheduleExpression']} {rule.get('ScheduleExpressionTimezone', 'Etc/UTC')}",
+            "clock": f"{clock_from} -> {clock_to}",
+            "created": point["CreationDate"],
+            "table": point["ResourceArn"].rsplit("/", 1)[-1],
+            "window_start": window_start,
+            "start_by": job["StartBy"],
+            "complete_by": window_start + datetime.timedelta(minutes=rule.get("CompletionWindowMinutes", 10080)),
+            "cold_at": (point.get("CalculatedLifecycle") or {}).get("MoveToColdStorageAt"),
+            "delete_at": (point.get("CalculatedLifecycle") or {}).get("DeleteAt"),
+        }
+
+    def summary(self) -> list[str]:
+        if not self.found:
+            return [f"scheduled run:   FAILED ({self.error})"]
+        found = self.found
+        cold = f" (cold storage from {_utc(found['cold_at'])})" if found.get("cold_at") else ""
+        return [
+            f"schedule:        {found['schedule']}; emulator clock moved {found['clock']}",
+            f"scheduled run:   {_utc(found['created'])} of {found['table']}, window {_utc(found['window_start'])}"
+            f" to {_utc(found['start_by'])} (to complete by {_utc(found['complete_by'])})",
+            f"delete at:       {_utc(found['delete_at'])}{cold}",
+        ]
+
+
+def _utc(value: Any) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value) if value else "-"
+
+
+def summary(steps: dict[str, Step], target: str, total: float, schedule: ScheduleStep | None = None) -> list[str]:
     stats: dict[str, Any] = {}
     for step in steps.values():
         stats.update(step.stats)
@@ -155,13 +244,24 @@ def summary(steps: dict[str, Step], target: str, total: float) -> list[str]:
         f"recovery point:  {stats.get('restore_recovery_point_arn') or next(iter(points.values()), '-')}",
         f"restored table:  {stats.get('restore_target_table', '-')}",
         f"equal:           {'yes' if equal is True else 'no' if equal is False else '-'}{_counts(stats)}",
-        "time per step:   " + ", ".join(f"{s.name} {s.seconds:.1f} s" for s in steps.values()),
+        *(schedule.summary() if schedule is not None else []),
+        "time per step:   " + ", ".join(f"{s.name} {s.seconds:.1f} s" for s in _all_steps(steps, schedule)),
         f"total:           {total:.1f} s",
     ]
-    failed = [s.name for s in steps.values() if not s.ok]
+    failed = [s.name for s in _all_steps(steps, schedule) if not s.ok]
     if failed:
         lines.append(f"FAILED:          {', '.join(failed)}")
     return lines
+
+
+def _all_steps(steps: dict[str, Step], schedule: ScheduleStep | None) -> list[Any]:
+    """The steps in the order they ran: the schedule after restore, before cleanup."""
+    ordered: list[Any] = [s for name, s in steps.items() if name != "cleanup"]
+    if schedule is not None:
+        ordered.append(schedule)
+    if "cleanup" in steps:
+        ordered.append(steps["cleanup"])
+    return ordered
 
 
 def _counts(stats: dict[str, Any]) -> str:
@@ -198,11 +298,16 @@ def main() -> int:
     print(f"== backupkit.dynamodb demo against {target}", flush=True)
 
     steps: dict[str, Step] = {}
+    schedule: ScheduleStep | None = None
     try:
         for name in ("setup", "backup_now", "restore"):
             steps[name] = Step(name)
             if not steps[name].run(env, args.extra_vars):
                 break
+        if emulator is not None and steps["setup"].ok:
+            # only the emulator's clock can be moved: against AWS the plan runs on its own time
+            schedule = ScheduleStep()
+            schedule.run(emulator, steps["setup"].stats)
         if args.keep:
             print("-- cleanup     skipped (--keep)", flush=True)
             if emulator is not None and sys.stdin.isatty():
@@ -214,9 +319,10 @@ def main() -> int:
         if emulator is not None:
             emulator.stop()
 
-    print("\n".join(summary(steps, target, time.monotonic() - started)), flush=True)
+    print("\n".join(summary(steps, target, time.monotonic() - started, schedule)), flush=True)
     equal = steps.get("restore") is not None and steps["restore"].stats.get("restore_equal") is True
-    return 0 if all(s.ok for s in steps.values()) and len(steps) >= 3 and equal else 1
+    scheduled = schedule is None or schedule.ok
+    return 0 if all(s.ok for s in steps.values()) and len(steps) >= 3 and equal and scheduled else 1
 
 
 if __name__ == "__main__":

@@ -67,8 +67,10 @@ def _list_by_vault(client, **params):
     return paginator.paginate(**params).build_full_result().get("RecoveryPoints") or []
 
 
-def list_recovery_points_by_vault(client, vault_name, resource_arn=None, created_after=None, created_before=None):
-    """Every recovery point of the vault (all pages), optionally of one resource and in a time window.
+def list_recovery_points_by_vault(client, vault_name, resource_arn=None, created_after=None, created_before=None,
+                                  backup_plan_id=None):
+    """Every recovery point of the vault (all pages), optionally of one resource, in a time window and
+    created by one backup plan.
 
     A vault that does not exist is an error that says so.
     """
@@ -79,6 +81,8 @@ def list_recovery_points_by_vault(client, vault_name, resource_arn=None, created
         params["ByCreatedAfter"] = created_after
     if created_before is not None:
         params["ByCreatedBefore"] = created_before
+    if backup_plan_id:
+        params["ByBackupPlanId"] = backup_plan_id
     try:
         return _list_by_vault(client, **params)
     except is_ansible_aws_error_code("AccessDeniedException") as e:

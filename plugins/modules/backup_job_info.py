@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - Lists the backup jobs or the restore jobs of the account and region, as the jobs page of the
     AWS Backup console does, newest first.
-  - Filters by table (O(resource)), backup vault, state and creation time; every page AWS returns is read.
+  - Filters by table (O(resource)), backup vault, state, creation time and, for backup jobs, the backup
+    plan and rule that started them; every page AWS returns is read.
   - O(job_id) describes a single job instead.
 author:
   - backupkit.dynamodb contributors (!UNKNOWN)
@@ -61,9 +62,34 @@ options:
     description:
       - Only the jobs created before this time, an ISO 8601 date or date and time (UTC when no offset is given).
     type: str
+  backup_plan_id:
+    description:
+      - Only the backup jobs a backup plan started on its schedule, the plan with this id (C(CreatedBy.BackupPlanId)).
+        On-demand jobs (RV(jobs[].created_by) V(null)) never match a plan or rule filter.
+      - C(ListBackupJobs) cannot filter by plan, so the module filters the jobs it lists.
+      - Only for O(job_type=backup); restore jobs are not created by backup plans.
+    type: str
+  backup_plan_name:
+    description:
+      - Only the backup jobs started by a backup plan of this name, including plans of that name since deleted
+        (their ids are read with C(ListBackupPlans) and C(IncludeDeleted); RV(filters.backup_plan_name.backup_plan_ids)
+        lists them).
+      - Filtered by the module. Cannot be combined with O(backup_plan_id).
+    type: str
+  backup_rule_id:
+    description:
+      - Only the backup jobs started by the plan rule with this id (C(CreatedBy.BackupRuleId)). Filtered by the module.
+    type: str
+  backup_rule_name:
+    description:
+      - Only the backup jobs started by a plan rule of this name, as the rule was named in the version of the plan
+        that started the job (C(GetBackupPlan) of that version, once per plan version, unless AWS names the rule in
+        C(CreatedBy) itself). Filtered by the module. Cannot be combined with O(backup_rule_id).
+    type: str
 notes:
   - The filters are passed to AWS (C(ListBackupJobs) and C(ListRestoreJobs) C(By*) parameters) except
-    O(resource) and O(backup_vault_name) for restore jobs, which the module applies to the jobs it lists.
+    O(resource) and O(backup_vault_name) for restore jobs, and the plan and rule filters, which the module
+    applies to the jobs it lists. RV(filters) says which filter was applied where.
   - AWS keeps the job history for a limited time (about 30 days).
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -104,6 +130,16 @@ EXAMPLES = r"""
     job_type: restore
     resource: arn:aws:dynamodb:us-east-1:111122223333:table/orders
   register: restores
+
+- name: The backup jobs the plan's daily rule started, and when each one ran
+  backupkit.dynamodb.backup_job_info:
+    backup_plan_name: backupkit-dynamodb-plan
+    backup_rule_name: daily
+  register: scheduled
+
+- name: Show them
+  ansible.builtin.debug:
+    msg: "{{ scheduled.jobs | map(attribute='creation_date') | list }}"
 
 - name: One job by id
   backupkit.dynamodb.backup_job_info:
@@ -208,6 +244,43 @@ jobs:
       returned: always
       type: str
       sample: "2024-05-21T13:24:52.310000+00:00"
+    created_by:
+      description:
+        - The backup plan and rule that started a backup job on its schedule (AWS's C(CreatedBy) in snake_case,
+          with the four keys below always present); V(null) for an on-demand job and for restore jobs.
+        - AWS may add C(backup_plan_name), C(backup_rule_name), C(backup_rule_cron) and C(backup_rule_timezone).
+      returned: always
+      type: dict
+      sample:
+        backup_plan_id: 8a8e3ad6-8b5a-4f6a-9e3b-1b6a0c5f1d2e
+        backup_plan_arn: arn:aws:backup:us-east-1:111122223333:backup-plan:8a8e3ad6-8b5a-4f6a-9e3b-1b6a0c5f1d2e
+        backup_plan_version: ZjJlNjE0YTAtMmY0Zi00Y2U2LTk4ZTEtMjE5ZGQ1YzE0NzAz
+        backup_rule_id: 5c1b0a6e-2f4d-4a8b-9c3e-7d6f5e4a3b2c
+      contains:
+        backup_plan_id:
+          description: The id of the plan.
+          type: str
+        backup_plan_arn:
+          description: The ARN of the plan.
+          type: str
+        backup_plan_version:
+          description: The version of the plan that started the job.
+          type: str
+        backup_rule_id:
+          description: The id of the rule.
+          type: str
+filters:
+  description:
+    - The filters of this run, by option name (only the options that were set), each with its V(value) and
+      V(applied_by), V(aws) when AWS filtered (a C(By*) parameter) or V(module) when the module filtered the jobs
+      AWS listed.
+    - For O(backup_plan_name), also V(backup_plan_ids), the ids of the plans of that name (deleted ones included).
+  returned: always
+  type: dict
+  sample:
+    state: {"value": "COMPLETED", "applied_by": "aws"}
+    backup_plan_name: {"value": "backupkit-dynamodb-plan", "applied_by": "module",
+                       "backup_plan_ids": ["8a8e3ad6-8b5a-4f6a-9e3b-1b6a0c5f1d2e"]}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -224,10 +297,19 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs im
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import parse_time
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import restore_job_source
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import vault_name_of
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTERS
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTER_MUTUALLY_EXCLUSIVE
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import CreatedByFilter
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import filter_report
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import normalise_created_by
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import plan_filter_argument_spec
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import AnsibleIdentityError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 
-FILTERS = ["resource", "backup_vault_name", "state", "created_after", "created_before"]
+FILTERS = ["resource", "backup_vault_name", "state", "created_after", "created_before", *PLAN_FILTERS]
+# the filters ListBackupJobs applies (ListRestoreJobs: only state and times)
+AWS_BACKUP_JOB_FILTERS = ("resource", "backup_vault_name", "state", "created_after", "created_before")
+AWS_RESTORE_JOB_FILTERS = ("state", "created_after", "created_before")
 
 
 def time_window(module):
@@ -247,6 +329,12 @@ def validate_state(module):
     state = module.params.get("state")
     if state and module.params["job_type"] == "restore" and state not in RESTORE_JOB_STATES:
         module.fail_json(msg=f"state {state} is a backup job state; restore jobs are in one of: {', '.join(RESTORE_JOB_STATES)}")
+    if module.params["job_type"] == "restore":
+        plan_filters = [name for name in PLAN_FILTERS if module.params.get(name)]
+        if plan_filters:
+            module.fail_json(msg=(
+                f"{', '.join(plan_filters)} filter backup jobs by the backup plan that started them; "
+                "restore jobs are not started by backup plans (use job_type=backup)"))
 
 
 def one_job(module, client):
@@ -255,10 +343,10 @@ def one_job(module, client):
         raw = describe_backup_job(client, module.params["job_id"])
     else:
         raw = describe_restore_job(client, module.params["job_id"])
-    return [job_entry(raw, job_type)] if raw else []
+    return [with_created_by(job_entry(raw, job_type), raw)] if raw else []
 
 
-def backup_jobs(client, resource_arn, vault_name, state, after, before):
+def backup_jobs(client, resource_arn, vault_name, state, after, before, created_by=None):
     filters = {
         "ByResourceArn": resource_arn,
         "ByBackupVaultName": vault_name,
@@ -267,10 +355,18 @@ def backup_jobs(client, resource_arn, vault_name, state, after, before):
         "ByCreatedBefore": before,
     }
     raw_jobs = list_backup_jobs(client, **{k: v for k, v in filters.items() if v is not None})
-    return [job_entry(raw, "backup") for raw in newest_first(raw_jobs, "BackupJobId")]
+    if created_by is not None:
+        raw_jobs = [raw for raw in raw_jobs if created_by.matches(raw)]
+    return [with_created_by(job_entry(raw, "backup"), raw) for raw in newest_first(raw_jobs, "BackupJobId")]
 
 
-def restore_jobs(client, resource_arn, vault_name, state, after, before):
+def with_created_by(job, raw):
+    """The job with its created_by: the plan and rule that started it, None for on-demand and restore jobs."""
+    job["created_by"] = normalise_created_by(raw.get("CreatedBy")) if job.get("job_type") == "backup" else None
+    return job
+
+
+def restore_jobs(client, resource_arn, vault_name, state, after, before, created_by=None):
     filters = {"ByStatus": state, "ByCreatedAfter": after, "ByCreatedBefore": before}
     raw_jobs = list_restore_jobs(client, **{k: v for k, v in filters.items() if v is not None})
     jobs = []
@@ -283,23 +379,31 @@ def restore_jobs(client, resource_arn, vault_name, state, after, before):
             source = restore_job_source(client, raw, sources)
             if source != resource_arn:
                 continue
-        jobs.append(job_entry(raw, "restore", resource_arn=source))
+        jobs.append(with_created_by(job_entry(raw, "restore", resource_arn=source), raw))
     return jobs
 
 
 def run(module, client):
+    """(jobs, filters) of the run."""
     validate_state(module)
     after, before = time_window(module)
     if module.params.get("job_id"):
-        return one_job(module, client)
+        return one_job(module, client), {}
     resource_arn = None
     if module.params.get("resource"):
         try:
             resource_arn = CallerContext(module).table_arn(module.params["resource"])
         except ValueError as e:
             module.fail_json(msg=str(e))
-    lister = backup_jobs if module.params["job_type"] == "backup" else restore_jobs
-    return lister(client, resource_arn, module.params.get("backup_vault_name"), module.params.get("state"), after, before)
+    backup = module.params["job_type"] == "backup"
+    created_by = CreatedByFilter(client, module.params)
+    lister = backup_jobs if backup else restore_jobs
+    jobs = lister(client, resource_arn, module.params.get("backup_vault_name"), module.params.get("state"), after, before,
+                  created_by=created_by if created_by.active else None)
+    filters = filter_report(module.params, AWS_BACKUP_JOB_FILTERS,
+                            applied_by_aws=AWS_BACKUP_JOB_FILTERS if backup else AWS_RESTORE_JOB_FILTERS)
+    filters.update(created_by.report())
+    return jobs, filters
 
 
 def main():
@@ -311,18 +415,19 @@ def main():
         state=dict(type="str", choices=list(BACKUP_JOB_STATES)),
         created_after=dict(type="str"),
         created_before=dict(type="str"),
+        **plan_filter_argument_spec(),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[["job_id", name] for name in FILTERS],
+        mutually_exclusive=[["job_id", name] for name in FILTERS] + PLAN_FILTER_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     client = module.client("backup")
     try:
-        jobs = run(module, client)
+        jobs, filters = run(module, client)
     except (AnsibleBackupError, AnsibleIdentityError) as e:
         module.fail_json_aws_error(e)
-    module.exit_json(changed=False, jobs=jobs)
+    module.exit_json(changed=False, jobs=jobs, filters=filters)
 
 
 if __name__ == "__main__":

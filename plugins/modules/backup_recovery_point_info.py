@@ -14,7 +14,10 @@ description:
     resource - a DynamoDB table - in every vault of the account and region.
   - With O(backup_vault_name) the vault's recovery points are listed
     (C(ListRecoveryPointsByBackupVault)); with O(resource) those of the resource (C(ListRecoveryPointsByResource));
-    with both, the vault's recovery points of that resource.
+    with both, the vault's recovery points of that resource; with neither, but a plan or rule filter, the
+    recovery points of every vault of the account and region.
+  - The plan and rule filters (O(backup_plan_id), O(backup_plan_name), O(backup_rule_id), O(backup_rule_name))
+    keep the recovery points a backup plan created on its schedule (C(CreatedBy)).
   - Every page of the answer is read. The recovery points come back newest first, with the keys of
     C(ListRecoveryPointsByBackupVault) in snake_case whichever way they were listed.
   - An empty list is returned when nothing matches.
@@ -47,8 +50,35 @@ options:
     type: list
     elements: str
     choices: ['AVAILABLE', 'COMPLETED', 'CREATING', 'DELETING', 'EXPIRED', 'PARTIAL', 'STOPPED']
+  backup_plan_id:
+    description:
+      - Only the recovery points the backup plan with this id created (C(CreatedBy.BackupPlanId)); recovery points of
+        on-demand backups (RV(recovery_points[].created_by) V(null)) never match a plan or rule filter.
+      - AWS filters by it when the module lists vaults (C(ByBackupPlanId) of C(ListRecoveryPointsByBackupVault));
+        with O(resource) alone the module filters the resource's recovery points.
+    type: str
+  backup_plan_name:
+    description:
+      - Only the recovery points a backup plan of this name created, including plans of that name since deleted
+        (their ids are read with C(ListBackupPlans) and C(IncludeDeleted);
+        RV(filters.backup_plan_name.backup_plan_ids) lists them). Filtered by the module.
+      - Cannot be combined with O(backup_plan_id).
+    type: str
+  backup_rule_id:
+    description:
+      - Only the recovery points the plan rule with this id created (C(CreatedBy.BackupRuleId)). Filtered by the module.
+    type: str
+  backup_rule_name:
+    description:
+      - Only the recovery points a plan rule of this name created, as the rule was named in the version of the plan
+        that created them (C(GetBackupPlan) of that version, once per plan version, unless AWS names the rule in
+        C(CreatedBy) itself). Filtered by the module. Cannot be combined with O(backup_rule_id).
+    type: str
 notes:
-  - At least one of O(backup_vault_name) and O(resource) is required.
+  - At least one of O(backup_vault_name), O(resource) and the plan and rule filters is required.
+  - RV(filters) says which filter AWS applied and which the module applied to what AWS listed.
+  - Without O(backup_vault_name) and O(resource), every vault is listed (C(ListBackupVaults)); a vault the caller
+    may not list (or one deleted meanwhile; AWS answers C(AccessDeniedException) for both) is left out.
   - C(ListRecoveryPointsByResource) returns fewer keys than C(ListRecoveryPointsByBackupVault); with
     O(resource) alone the module also lists each vault holding the resource's recovery points (filtered
     to the resource) to return the full set of keys. Recovery points in a vault the caller may not list
@@ -88,6 +118,16 @@ EXAMPLES = r"""
     created_before: "2024-06-01T00:00:00Z"
     status: [COMPLETED, AVAILABLE]
   register: may_points
+
+- name: The recovery points the plan's daily rule created, in any vault, with their delete-at dates
+  backupkit.dynamodb.backup_recovery_point_info:
+    backup_plan_name: backupkit-dynamodb-plan
+    backup_rule_name: daily
+  register: scheduled_points
+
+- name: Show when each one goes
+  ansible.builtin.debug:
+    msg: "{{ scheduled_points.recovery_points | map(attribute='calculated_lifecycle.delete_at') | list }}"
 
 - name: Show it
   ansible.builtin.debug:
@@ -184,23 +224,64 @@ recovery_points:
       returned: when AWS returns it
       sample: true
     created_by:
-      description: The backup plan and rule that created the recovery point, when a plan did.
+      description:
+        - The backup plan and rule that created the recovery point (AWS's C(CreatedBy) in snake_case, with the four
+          keys below always present); V(null) for the recovery point of an on-demand backup, and where AWS did not say
+          (the short form of C(ListRecoveryPointsByResource)).
+        - AWS may add C(backup_plan_name), C(backup_rule_name), C(backup_rule_cron) and C(backup_rule_timezone).
       type: dict
-      returned: when AWS returns it
-      sample: {"backup_plan_id": "8a8e3ad6-8b5a-4f6a-9e3b-1b6a0c5f1d2e", "backup_rule_id": "..."}
+      returned: always
+      sample:
+        backup_plan_id: 8a8e3ad6-8b5a-4f6a-9e3b-1b6a0c5f1d2e
+        backup_plan_arn: arn:aws:backup:us-east-1:123456789012:backup-plan:8a8e3ad6-8b5a-4f6a-9e3b-1b6a0c5f1d2e
+        backup_plan_version: ZjJlNjE0YTAtMmY0Zi00Y2U2LTk4ZTEtMjE5ZGQ1YzE0NzAz
+        backup_rule_id: 5c1b0a6e-2f4d-4a8b-9c3e-7d6f5e4a3b2c
+      contains:
+        backup_plan_id:
+          description: The id of the plan.
+          type: str
+        backup_plan_arn:
+          description: The ARN of the plan.
+          type: str
+        backup_plan_version:
+          description: The version of the plan that created the recovery point.
+          type: str
+        backup_rule_id:
+          description: The id of the rule.
+          type: str
     vault_type:
       description: The type of the vault that holds the recovery point.
       type: str
       returned: when AWS returns it
       sample: BACKUP_VAULT
+filters:
+  description:
+    - The filters of this run, by option name (only the options that were set), each with its V(value) and
+      V(applied_by), V(aws) when AWS filtered (a C(By*) parameter or the call chosen) or V(module) when the module
+      filtered what AWS listed.
+    - For O(backup_plan_name), also V(backup_plan_ids), the ids of the plans of that name (deleted ones included).
+  returned: always
+  type: dict
+  sample:
+    backup_vault_name: {"value": "dynamodb-backups", "applied_by": "aws"}
+    backup_plan_id: {"value": "8a8e3ad6-8b5a-4f6a-9e3b-1b6a0c5f1d2e", "applied_by": "aws"}
+    backup_rule_name: {"value": "daily", "applied_by": "module"}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTERS
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTER_MUTUALLY_EXCLUSIVE
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import CreatedByFilter
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import filter_report
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import normalise_created_by
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import plan_filter_argument_spec
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import RECOVERY_POINT_STATUSES
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import filter_points
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_backup_vault_names
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_by_vault
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_of_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import normalise_recovery_point
@@ -233,15 +314,43 @@ def list_points(module, client):
         module.fail_json(msg=str(e))
     ctx = CallerContext(module)
     arn = resource_arn(ctx, params["resource"]) if params.get("resource") else None
-    if params.get("backup_vault_name"):
-        raw = list_recovery_points_by_vault(
-            client, params["backup_vault_name"], resource_arn=arn, created_after=after, created_before=before
-        )
+    created_by = CreatedByFilter(client, params)
+    aws_filters = ["resource", "backup_vault_name"]
+    if created_by.plan_ids() == []:
+        raw = []  # no plan of that name, not even a deleted one: nothing was created by it
+    elif params.get("backup_vault_name") or not arn:
+        # by vault: AWS filters by resource, time and plan id (ByBackupPlanId)
+        vaults = [params["backup_vault_name"]] if params.get("backup_vault_name") else list_backup_vault_names(client)
+        aws_filters += ["created_after", "created_before"]
+        if params.get("backup_plan_id"):
+            aws_filters.append("backup_plan_id")
+        raw = []
+        for vault in vaults:
+            try:
+                raw.extend(list_recovery_points_by_vault(
+                    client, vault, resource_arn=arn, created_after=after, created_before=before,
+                    backup_plan_id=params.get("backup_plan_id"),
+                ))
+            except is_ansible_aws_error_code("AccessDeniedException"):
+                if params.get("backup_vault_name"):
+                    raise
+                # every vault: one deleted since ListBackupVaults, or one the caller may not list, is left out
     else:
         raw = list_recovery_points_of_resource(client, arn)
     # AWS filters by vault already; the same filters again make both ways of listing agree
     points = filter_points(raw, created_after=after, created_before=before, statuses=params.get("status"))
-    return [normalise_recovery_point(point) for point in points]
+    points = [point for point in points if created_by.matches(point)]
+    filters = filter_report(params, ("backup_vault_name", "resource", "created_after", "created_before", "status"),
+                            applied_by_aws=aws_filters)
+    filters.update(created_by.report(applied_by_aws=aws_filters))
+    return [with_created_by(point) for point in points], filters
+
+
+def with_created_by(raw):
+    """The normalised recovery point with its created_by (None when no plan created it)."""
+    point = normalise_recovery_point(raw)
+    point["created_by"] = normalise_created_by(raw.get("CreatedBy"))
+    return point
 
 
 def main():
@@ -251,20 +360,22 @@ def main():
         created_after=dict(type="str"),
         created_before=dict(type="str"),
         status=dict(type="list", elements="str", choices=sorted(RECOVERY_POINT_STATUSES)),
+        **plan_filter_argument_spec(),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
-        required_one_of=[["backup_vault_name", "resource"]],
+        required_one_of=[["backup_vault_name", "resource", *PLAN_FILTERS]],
+        mutually_exclusive=PLAN_FILTER_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     client = module.client("backup")
     try:
-        points = list_points(module, client)
+        points, filters = list_points(module, client)
     except ValueError as e:
         module.fail_json(msg=str(e))
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(changed=False, recovery_points=points)
+    module.exit_json(changed=False, recovery_points=points, filters=filters)
 
 
 if __name__ == "__main__":
