@@ -582,7 +582,7 @@ def evaluate_controls(row, controls, now):
         else:
             age = hours_between(newest, now)
             status = COMPLIANT if age <= limit else NON_COMPLIANT
-            add(name, status, "the newest recovery point is %s old (limit %s)" % (_age_words(age), _interval_words(limit)))
+            add(name, status, "the newest recovery point is %s old (limit %s)" % (_age_words(age), _interval_words(limit, one="1 day")))
 
     name = "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK"
     if enabled(name):
@@ -710,10 +710,10 @@ def _days_words(days, at_least=False):
     return "%s%s days" % ("at least " if at_least else "", days)
 
 
-def _interval_words(hours):
+def _interval_words(hours, one="day"):
     if hours % 24 == 0:
         days = int(hours // 24)
-        return "day" if days == 1 else "%d days" % days
+        return one if days == 1 else "%d days" % days
     return "%g hours" % hours
 
 
