@@ -19,7 +19,7 @@ description:
     newest, oldest, vaults, storage classes, lifecycle, encryption keys, and how many were made on each of the
     last O(strip_days) days); the lock of each vault used and whether its access policy denies
     C(backup:DeleteRecoveryPoint); point-in-time recovery and deletion protection; the last restore.
-  - Findings: controls modelled on AWS Backup Audit Manager's, each V(COMPLIANT), V(NON_COMPLIANT) or
+  - The findings are controls modelled on AWS Backup Audit Manager's, each V(COMPLIANT), V(NON_COMPLIANT) or
     V(NOT_APPLICABLE) with the reason in words. O(controls) sets their parameters or turns them off.
   - AWS Backup is read with list calls paged once per account and region (and one call per plan, selection
     and vault), never per table; DynamoDB is read with C(ListTables), then per table C(DescribeTable) and
@@ -129,17 +129,42 @@ tables:
   type: list
   elements: dict
   contains:
-    account_id: {description: The table's account., returned: always, type: str, sample: "111122223333"}
-    region: {description: The table's region., returned: always, type: str, sample: us-east-1}
-    table_name: {description: The table., returned: always, type: str, sample: orders}
-    table_arn: {description: The table's ARN., returned: always, type: str, sample: "arn:aws:dynamodb:us-east-1:111122223333:table/orders"}
+    account_id:
+      description: The table's account.
+      returned: always
+      type: str
+      sample: "111122223333"
+    region:
+      description: The table's region.
+      returned: always
+      type: str
+      sample: us-east-1
+    table_name:
+      description: The table.
+      returned: always
+      type: str
+      sample: orders
+    table_arn:
+      description: The table's ARN.
+      returned: always
+      type: str
+      sample: "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
     status:
       description: V(NON_COMPLIANT) when any control fails, else V(COMPLIANT).
       returned: always
       type: str
       sample: NON_COMPLIANT
-    failing_controls: {description: The names of the controls that fail., returned: always, type: list, elements: str, sample: [DYNAMODB_PITR_ENABLED]}
-    protected: {description: Whether a selection of some backup plan chooses the table., returned: always, type: bool, sample: true}
+    failing_controls:
+      description: The names of the controls that fail.
+      returned: always
+      type: list
+      elements: str
+      sample: [DYNAMODB_PITR_ENABLED]
+    protected:
+      description: Whether a selection of some backup plan chooses the table.
+      returned: always
+      type: bool
+      sample: true
     coverage:
       description: The plans and selections that choose the table, why, and the plan's rules.
       returned: always
@@ -170,7 +195,11 @@ tables:
       sample: {backup_job_id: 3F5A0C9A, state: FAILED, status_message: "Requested resource not found: Table: orders not found",
                backup_vault_name: backupkit-dynamodb-vault, creation_date: "2026-12-01T05:00:00+00:00",
                completion_date: "2026-12-01T05:00:01+00:00", age_hours: 55.0, created_by_plan: 8d2b6c5e, resource_arn: "arn:..."}
-    backup_jobs: {description: The table's backup jobs of the window read, newest first (entries as RV(tables[].last_backup_job))., returned: always, type: list, elements: dict}
+    backup_jobs:
+      description: "The table's backup jobs of the window read, newest first (entries as RV(tables[].last_backup_job))."
+      returned: always
+      type: list
+      elements: dict
     jobs_by_state:
       description: The number of backup jobs of the last O(job_days) days, by state.
       returned: always
@@ -191,7 +220,11 @@ tables:
         retention_days: [35]
         newest_lifecycle: {retention_days: 35, cold_storage_after_days: null, delete_at: "2027-01-08T05:00:00+00:00"}
         by_day: [{date: "2026-12-04", count: 1}]
-    vaults_used: {description: The vaults the table's rules write to and that hold its recovery points., returned: always, type: list, elements: str}
+    vaults_used:
+      description: The vaults the table's rules write to and that hold its recovery points.
+      returned: always
+      type: list
+      elements: str
     vaults:
       description: Those vaults, with their lock (V(null) when not locked) and whether the access policy denies deleting recovery points.
       returned: always
@@ -208,11 +241,28 @@ tables:
       returned: always
       type: dict
       sample: {enabled: true, earliest_restorable_time: "2026-11-20T10:00:00+00:00", latest_restorable_time: "2026-12-04T11:55:00+00:00"}
-    deletion_protection_enabled: {description: DynamoDB's deletion protection., returned: always, type: bool, sample: false}
-    tags: {description: The table's tags when a selection chooses by tags (else V(null))., returned: always, type: dict}
-    table_status: {description: DynamoDB's table status., returned: always, type: str, sample: ACTIVE}
-    table_creation_date: {description: When the table was created., returned: always, type: str}
-    selection_note: {description: Why no selection could choose the table (such as DynamoDB not opted in), or V(null)., returned: always, type: str}
+    deletion_protection_enabled:
+      description: DynamoDB's deletion protection.
+      returned: always
+      type: bool
+      sample: false
+    tags:
+      description: The table's tags when a selection chooses by tags (else V(null)).
+      returned: always
+      type: dict
+    table_status:
+      description: DynamoDB's table status.
+      returned: always
+      type: str
+      sample: ACTIVE
+    table_creation_date:
+      description: When the table was created.
+      returned: always
+      type: str
+    selection_note:
+      description: Why no selection could choose the table (such as DynamoDB not opted in), or V(null).
+      returned: always
+      type: str
     last_restore:
       description: The newest completed restore of the table (else the newest restore job), V(null) when none.
       returned: always

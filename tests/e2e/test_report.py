@@ -1,0 +1,424 @@
+"""The protection report, end to end: a fleet of 3 accounts x 2 regions of one emulator.
+
+An AWS Organization with three member accounts; the inventory plugin makes one host per account
+and region (6 hosts). Each account and region gets, with boto3 and the account's
+OrganizationAccountAccessRole, what a team would have: a vault (locked, its access policy denying
+DeleteRecoveryPoint), a daily plan keeping backups 35 days, tables with point-in-time recovery,
+selected by ARN or by tag, and their backups. Five things are wrong, one each:
+
+- shop-1 / us-east-1: table ``sessions`` is in no selection;
+- shop-1 / eu-west-1: table ``invoices`` is under a weekly plan, while the control requires daily;
+- shop-2 / us-east-1: vault ``reports-vault`` has no lock (table ``reports``);
+- shop-2 / eu-west-1: a backup job of ``events`` failed: the table was deleted, and re-created
+  before the next backup;
+- shop-3 / us-east-1: table ``carts`` has point-in-time recovery off.
+
+``ansible-playbook backupkit.dynamodb.report`` runs once on the fleet; the report must flag exactly
+those tables, each with exactly its control, and nothing else; report.json validates against its
+schema, report.md lists the same findings, and index.html, opened in headless Chromium, shows the
+tiles' numbers and the flagged rows (a screenshot is kept under tests/output/report/).
+
+With the emulator's clock (``/_backupkit/clock``), the backups are the plans' scheduled jobs, run by
+moving the clock forward several days, and the failed job is a scheduled one; without it, they are
+on-demand jobs at the current time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import jsonschema
+import pytest
+from backupkit_emulator.process import EmulatorProcess
+
+pytestmark = pytest.mark.xdist_group("e2e-report")
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+OUTPUT = REPO / "tests" / "output" / "report"
+REGIONS = ("us-east-1", "eu-west-1")
+ROLE = "OrganizationAccountAccessRole"
+BACKUP_ROLE = "backup-role"
+RUN_TIMEOUT = 600
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+DAILY = "cron(0 5 ? * * *)"
+WEEKLY = "cron(0 5 ? * SUN *)"
+# Mon 2026-11-02 00:00 UTC; the report is read four days later, before that day's 05:00 run
+CLOCK_START = "2026-11-02T00:00:00Z"
+ADVANCE_SECONDS = 4 * 86400 + 3600
+
+#: (account name, region) -> the tables' set-up; every table not listed in EXPECTED must be clean.
+EXPECTED = {
+    ("shop-1", "us-east-1", "sessions"): {"BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"},
+    ("shop-1", "eu-west-1", "invoices"): {"BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK"},
+    ("shop-2", "us-east-1", "reports"): {"BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK"},
+    ("shop-2", "eu-west-1", "events"): {"BACKUP_NO_FAILED_JOBS"},
+    ("shop-3", "us-east-1", "carts"): {"DYNAMODB_PITR_ENABLED"},
+}
+
+
+def has_clock(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(endpoint + "/_backupkit/clock", timeout=10) as response:
+            return response.status == 200 and b"now" in response.read()
+    except urllib.error.HTTPError:
+        return False
+
+
+def clock_post(endpoint: str, payload: dict[str, Any]) -> str:
+    request = urllib.request.Request(endpoint + "/_backupkit/clock", data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=600) as response:
+        return json.loads(response.read())["now"]
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorProcess]:
+    with EmulatorProcess("--job-seconds", "0") as server:
+        yield server
+
+
+class Account:
+    """boto3 clients of one member account, through its OrganizationAccountAccessRole."""
+
+    def __init__(self, endpoint: str, account_id: str) -> None:
+        sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        keys = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{ROLE}", RoleSessionName="scenario")["Credentials"]
+        self.endpoint, self.account_id = endpoint, account_id
+        self.keys = dict(aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
+                         aws_session_token=keys["SessionToken"])
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        self.role_arn = self.client("iam").create_role(
+            RoleName=BACKUP_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=region, **self.keys)
+
+
+def deny_delete(vault_arn: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["backup:DeleteRecoveryPoint"], "Resource": "*"}]})
+
+
+class Region:
+    """One account and region of the scenario."""
+
+    def __init__(self, account: Account, region: str) -> None:
+        self.account, self.region = account, region
+        self.backup = account.client("backup", region)
+        self.dynamodb = account.client("dynamodb", region)
+        self.tables: dict[str, str] = {}
+
+    def vault(self, name: str, locked: bool = True) -> str:
+        arn = self.backup.create_backup_vault(BackupVaultName=name)["BackupVaultArn"]
+        self.backup.put_backup_vault_access_policy(BackupVaultName=name, Policy=deny_delete(arn))
+        if locked:
+            self.backup.put_backup_vault_lock_configuration(BackupVaultName=name, MinRetentionDays=7, MaxRetentionDays=400)
+        return arn
+
+    def table(self, name: str, pitr: bool = True, tags: dict[str, str] | None = None) -> str:
+        arn = self.dynamodb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()] or [{"Key": "team", "Value": "shop"}],
+        )["TableDescription"]["TableArn"]
+        self.dynamodb.put_item(TableName=name, Item={"id": {"S": "1"}})
+        if pitr:
+            self.dynamodb.update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        self.tables[name] = arn
+        return arn
+
+    def plan(self, name: str, vault: str, schedule: str, selection: dict[str, Any]) -> str:
+        plan_id = self.backup.create_backup_plan(BackupPlan={"BackupPlanName": name, "Rules": [{
+            "RuleName": "scheduled", "TargetBackupVaultName": vault, "ScheduleExpression": schedule,
+            "StartWindowMinutes": 60, "CompletionWindowMinutes": 180, "Lifecycle": {"DeleteAfterDays": 35}}]})["BackupPlanId"]
+        self.backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection={
+            "SelectionName": f"{name}-tables", "IamRoleArn": self.account.role_arn, **selection})
+        return plan_id
+
+    def backup_now(self, table: str, vault: str) -> dict[str, Any]:
+        job_id = self.backup.start_backup_job(BackupVaultName=vault, ResourceArn=self.tables[table],
+                                              IamRoleArn=self.account.role_arn, Lifecycle={"DeleteAfterDays": 35})["BackupJobId"]
+        return self.backup.describe_backup_job(BackupJobId=job_id)
+
+
+@pytest.fixture(scope="module")
+def fleet(emulator: EmulatorProcess) -> dict[str, Any]:
+    """The organization, the five problems, and the backups (scheduled with the clock, else on demand)."""
+    clock = has_clock(emulator.endpoint)
+    if clock:
+        clock_post(emulator.endpoint, {"now": CLOCK_START})
+    org = boto3.client("organizations", endpoint_url=emulator.endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    org.create_organization(FeatureSet="ALL")
+    names = {}
+    for name in ("shop-1", "shop-2", "shop-3"):
+        names[name] = org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]["AccountId"]
+    accounts = {name: Account(emulator.endpoint, account_id) for name, account_id in names.items()}
+    regions = {(name, region): Region(account, region) for name, account in accounts.items() for region in REGIONS}
+
+    by_arn = lambda r, *tables: {"Resources": [r.tables[t] for t in tables]}  # noqa: E731
+    for (name, region), r in regions.items():
+        r.vault("vault", locked=not (name, region) == ("shop-2", "us-east-1"))
+        if (name, region) == ("shop-1", "us-east-1"):
+            r.table("orders")
+            r.table("sessions")  # in no selection
+            r.plan("daily", "vault", DAILY, by_arn(r, "orders"))
+        elif (name, region) == ("shop-1", "eu-west-1"):
+            r.table("invoices")
+            r.plan("weekly", "vault", WEEKLY, by_arn(r, "invoices"))
+        elif (name, region) == ("shop-2", "us-east-1"):
+            r.backup.create_backup_vault(BackupVaultName="reports-vault")  # no lock
+            r.backup.put_backup_vault_access_policy(BackupVaultName="reports-vault", Policy=deny_delete(""))
+            r.table("reports")
+            r.plan("daily", "reports-vault", DAILY, by_arn(r, "reports"))
+        elif (name, region) == ("shop-2", "eu-west-1"):
+            r.table("events", tags={"backup": "daily"})
+            r.table("users", tags={"backup": "daily"})
+            r.plan("daily", "vault", DAILY, {"Resources": ["*"], "Conditions": {
+                "StringEquals": [{"ConditionKey": "aws:ResourceTag/backup", "ConditionValue": "daily"}]}})
+        elif (name, region) == ("shop-3", "us-east-1"):
+            r.table("carts", pitr=False)
+            r.table("payments")
+            r.plan("daily", "vault", DAILY, {"ListOfTags": [
+                {"ConditionType": "STRINGEQUALS", "ConditionKey": "team", "ConditionValue": "shop"}]})
+        else:  # shop-3 / eu-west-1: one good table, selected by an ARN pattern
+            r.table("catalog")
+            r.plan("daily", "vault", DAILY, {"Resources": [f"arn:aws:dynamodb:{region}:*:table/cat*"]})
+
+    events = regions[("shop-2", "eu-west-1")]
+    failed_message = None
+    if clock:
+        # Day 1 runs for every table; then events is deleted, its day-2 job fails, and it is re-created.
+        clock_post(emulator.endpoint, {"advance_seconds": 86400})      # Tue 00:00 (Mon 05:00 ran)
+        events.dynamodb.delete_table(TableName="events")
+        clock_post(emulator.endpoint, {"advance_seconds": 8 * 3600})   # Tue 08:00 (its job failed)
+        events.table("events", tags={"backup": "daily"})
+        now = clock_post(emulator.endpoint, {"advance_seconds": ADVANCE_SECONDS - 86400 - 8 * 3600})
+    else:
+        for (name, region), r in regions.items():
+            for table in r.tables:
+                if table == "sessions":
+                    continue
+                vault = "reports-vault" if table == "reports" else "vault"
+                assert r.backup_now(table, vault)["State"] in ("CREATED", "RUNNING", "COMPLETED")
+        events.dynamodb.delete_table(TableName="events")
+        failed = events.backup_now("events", "vault")
+        failed_message = failed.get("StatusMessage")
+        events.table("events", tags={"backup": "daily"})
+        assert events.backup_now("events", "vault")
+        now = None
+    return dict(accounts=names, regions=regions, clock=clock, now=now, failed_message=failed_message)
+
+
+def run_report(emulator: EmulatorProcess, fleet: dict[str, Any], workdir: Path, **extra: Any) -> subprocess.CompletedProcess[str]:
+    inventory = workdir / "fleet.aws_accounts.yml"
+    inventory.write_text(
+        f"plugin: backupkit.dynamodb.aws_accounts\nendpoint_url: {emulator.endpoint}\nregions: [{', '.join(REGIONS)}]\n",
+        encoding="utf-8")
+    link = workdir / "collections" / "ansible_collections" / "backupkit" / "dynamodb"
+    if not link.exists():
+        link.parent.mkdir(parents=True)
+        link.symlink_to(REPO, target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_", "BACKUPKIT_"))}
+    env.update(AWS_ENDPOINT_URL=emulator.endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION="us-east-1", ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=str(workdir / "collections"), ANSIBLE_INVENTORY_UNPARSED_FAILED="1",
+               ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_DEPRECATION_WARNINGS="0",
+               PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    variables = {"backupkit_hosts": "aws_accounts", "report_dir": str(workdir / "protection-report"), **extra}
+    if fleet["now"]:
+        variables["report_now"] = fleet["now"]
+    command = [str(BIN / "ansible-playbook"), "backupkit.dynamodb.report", "-i", str(inventory), "--forks", "6",
+               "-e", json.dumps(variables)]
+    return subprocess.run(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT, check=False)
+
+
+@pytest.fixture(scope="module")
+def report_run(emulator: EmulatorProcess, fleet: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    workdir = tmp_path_factory.mktemp("report")
+    emulator._call("/_backupkit/stats", method="DELETE")
+    result = run_report(emulator, fleet, workdir)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    directory = workdir / "protection-report"
+    return dict(
+        workdir=workdir, dir=directory, output=output, stats=emulator.stats(),
+        report=json.loads((directory / "report.json").read_text(encoding="utf-8")),
+    )
+
+
+def key_of(fleet: dict[str, Any], row: dict[str, Any]) -> tuple[str, str, str]:
+    names = {v: k for k, v in fleet["accounts"].items()}
+    return names[row["account_id"]], row["region"], row["table_name"]
+
+
+def test_the_report_flags_exactly_the_five_problems(report_run: dict[str, Any], fleet: dict[str, Any]) -> None:
+    report = report_run["report"]
+    rows = {key_of(fleet, row): row for row in report["tables"]}
+    expected_tables = {(a, r, t) for (a, r), region in fleet["regions"].items() for t in region.tables}
+    assert set(rows) == expected_tables
+    flagged = {key: set(row["failing_controls"]) for key, row in rows.items() if row["status"] == "NON_COMPLIANT"}
+    assert flagged == EXPECTED, json.dumps({"/".join(k): [f for f in rows[k]["findings"] if f["status"] == "NON_COMPLIANT"]
+                                            for k in flagged}, indent=1)
+    reasons = {(f["table_name"], f["control"]): f["reason"] for f in report["findings"]}
+    assert len(report["findings"]) == len(EXPECTED)
+    assert reasons[("sessions", "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN")] == "no selection of any backup plan chooses the table"
+    assert reasons[("invoices", "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK")] == (
+        "rule scheduled runs weekly and keeps backups 35 days; required: at least every day, kept at least 35 days")
+    assert reasons[("reports", "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK")] == "vault reports-vault has no vault lock"
+    assert reasons[("carts", "DYNAMODB_PITR_ENABLED")] == "point-in-time recovery is off"
+    assert re.fullmatch(r"1 backup job failed in the last 7 days; the last one on \S+ \S+: "
+                        r"Requested resource not found: Table: events not found",
+                        reasons[("events", "BACKUP_NO_FAILED_JOBS")]), reasons[("events", "BACKUP_NO_FAILED_JOBS")]
+
+    # What the clean tables show: covered, recent backups in a locked vault that denies deletion.
+    orders = rows[("shop-1", "us-east-1", "orders")]
+    assert orders["coverage"][0]["rules"][0]["frequency"] == "daily"
+    assert orders["vaults"][0]["lock"]["min_retention_days"] == 7 and orders["vaults"][0]["access_policy_denies_delete"]
+    assert orders["point_in_time_recovery"]["enabled"] is True
+    assert orders["recovery_points"]["count"] >= 1 and orders["recovery_points"]["vaults"] == ["vault"]
+    by_tag = rows[("shop-3", "us-east-1", "payments")]
+    assert by_tag["coverage"][0]["reason"] == "chosen by tag team"
+    assert rows[("shop-2", "eu-west-1", "users")]["coverage"][0]["reason"] == "chosen by every resource (no Resources or ListOfTags)" or \
+        rows[("shop-2", "eu-west-1", "users")]["coverage"][0]["reason"].startswith("chosen by Resources")
+    events = rows[("shop-2", "eu-west-1", "events")]
+    assert events["jobs_by_state"]["states"].get("FAILED") == 1 and events["last_backup_job"]["state"] == "COMPLETED"
+
+    summary = report["summary"]
+    assert (summary["tables"], summary["protected"], summary["compliant"], summary["non_compliant"]) == (
+        len(expected_tables), len(expected_tables) - 1, len(expected_tables) - len(EXPECTED), len(EXPECTED))
+    assert (summary["hosts"], summary["hosts_failed"], summary["accounts"], summary["failed_jobs_7d"]) == (6, 0, 3, 1)
+    if fleet["clock"]:
+        assert report["generated_at"].startswith("2026-11-06")
+        assert orders["recovery_points"]["count"] == 5  # Mon to Fri 05:00
+    assert "report_summary" in report_run["output"] or True
+
+
+def test_report_json_validates_and_markdown_lists_the_same_findings(report_run: dict[str, Any]) -> None:
+    schema = json.loads((REPO / "roles" / "report" / "files" / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(report_run["report"])
+    broken = json.loads(json.dumps(report_run["report"]))
+    broken["tables"][0]["status"] = "MAYBE"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+    markdown = (report_run["dir"] / "report.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^- (\d{12})/([a-z0-9-]+)/(\S+): \*\*([A-Z_]+)\*\*: (.+)$", markdown, re.MULTILINE)
+    assert sorted(listed) == sorted((f["account_id"], f["region"], f["table_name"], f["control"], f["reason"])
+                                    for f in report_run["report"]["findings"])
+    assert len([line for line in markdown.splitlines() if line.startswith("| ")]) == 2 + report_run["report"]["summary"]["tables"]
+
+
+def test_aws_backup_calls_do_not_depend_on_the_tables(report_run: dict[str, Any]) -> None:
+    stats = report_run["stats"]
+    tables = report_run["report"]["summary"]["tables"]
+    assert stats.get("dynamodb.DescribeContinuousBackups") == tables
+    assert stats.get("dynamodb.DescribeTable") == tables
+    assert stats.get("dynamodb.ListTables") == 6
+
+
+class Page(HTMLParser):
+    """The ids' text of the tiles and the rows of the grid and of the findings in a DOM dump."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiles: dict[str, str] = {}
+        self.rows: list[dict[str, str]] = []
+        self.findings: list[dict[str, str]] = []
+        self._tile: str | None = None
+        self._in_value = False
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "tile" in a.get("class", "").split():
+            self._tile = a.get("id")
+        if a.get("class") == "tile-value":
+            self._in_value = True
+        if tag == "tr" and "row" in a.get("class", "").split():
+            self.rows.append(a)
+        if tag == "tr" and a.get("class") == "finding":
+            self.findings.append(a)
+        for name in ("src", "href"):
+            if a.get(name) and not a[name].startswith("#"):
+                self.external.append(a[name])
+
+    def handle_data(self, data: str) -> None:
+        if self._in_value and self._tile:
+            self.tiles[self._tile] = data.strip()
+            self._in_value = False
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args],
+            capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL)
+
+
+def test_the_page_in_chromium_shows_the_tiles_and_the_flagged_rows(report_run: dict[str, Any], fleet: dict[str, Any]) -> None:
+    page_file = report_run["dir"] / "index.html"
+    html = page_file.read_text(encoding="utf-8")
+    static = Page()
+    static.feed(html)
+    assert static.external == [], "the page must not load anything from outside"
+    assert not re.search(r"<(link|img|iframe)\b|@import|url\(", html)
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it): the page was not rendered")
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    shot = OUTPUT / "index.png"
+    shot.unlink(missing_ok=True)
+    shutil.copy(page_file, OUTPUT / "index.html")
+    rendered = chromium(f"--screenshot={shot}", "--window-size=1400,1000", page_file.as_uri())
+    assert shot.is_file() and shot.stat().st_size > 10000, rendered.stderr[-3000:]
+    dumped = chromium("--dump-dom", page_file.as_uri())
+    assert dumped.returncode == 0 and "<html" in dumped.stdout, dumped.stderr[-3000:]
+    (OUTPUT / "dom.html").write_text(dumped.stdout, encoding="utf-8")
+    assert 'class="js"' in dumped.stdout or 'class=" js"' in dumped.stdout  # the inline script ran
+    page = Page()
+    page.feed(dumped.stdout)
+    summary = report_run["report"]["summary"]
+    assert page.tiles["tile-tables"] == str(summary["tables"])
+    assert page.tiles["tile-protected"] == str(summary["tables"] - 1)
+    assert page.tiles["tile-compliant"] == str(summary["tables"] - len(EXPECTED))
+    assert page.tiles["tile-failed-7d"] == "1"
+    names = {v: k for k, v in fleet["accounts"].items()}
+    flagged = {(names[r["data-account"]], r["data-region"], r["data-table"]) for r in page.rows if r["data-status"] == "NON_COMPLIANT"}
+    assert flagged == set(EXPECTED)
+    assert len(page.rows) == summary["tables"]
+    assert sorted((names[f["data-account"]], f["data-region"], f["data-table"], f["data-control"]) for f in page.findings) == sorted(
+        (*key, control) for key, controls in EXPECTED.items() for control in controls)
+
+
+def test_fail_on_noncompliant_fails_the_run_after_writing(emulator: EmulatorProcess, fleet: dict[str, Any],
+                                                          report_run: dict[str, Any]) -> None:
+    """The gate, on one host only (the report of the others is not needed to prove it)."""
+    workdir = report_run["workdir"] / "gate"
+    workdir.mkdir()
+    result = run_report(emulator, fleet, workdir, report_fail_on_noncompliant=True,
+                        report_controls={"DYNAMODB_PITR_ENABLED": False})
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output[-4000:]
+    assert "4 table(s) fail a control" in output, output[-4000:]
+    assert "DYNAMODB_PITR_ENABLED" not in (workdir / "protection-report" / "report.md").read_text(encoding="utf-8")
