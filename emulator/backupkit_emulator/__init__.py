@@ -34,6 +34,9 @@ def install() -> None:
         # AWS accounts have AWS's managed policies (AWSBackupServiceRolePolicyForBackup, ...);
         # moto loads them only when asked. An explicit setting in the environment wins.
         os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        from . import clock
+
+        clock.install()  # first: every module imported after this takes the clock's utcnow
         from . import backup, dynamodb, dynamodb_batch, iam, kms, sts
 
         _cache_module_list()
@@ -43,4 +46,8 @@ def install() -> None:
         sts.install()
         iam.install()
         kms.install()
+        from .backup.schedule import install as install_scheduler
+
+        install_scheduler()
+        clock.install()  # again: modules the extensions imported by name
         _installed = True

@@ -18,6 +18,16 @@ The control endpoint (not an AWS API) lives under ``/_backupkit/``:
     REST services by HTTP method), and a reset of the counts
 ``GET /_backupkit/health``
     ``{"status": "ok"}``
+``GET /_backupkit/clock`` / ``POST /_backupkit/clock``
+    the virtual clock (``{"now": ISO}``); POST ``{"advance_seconds": N}`` or
+    ``{"now": ISO}`` moves it forwards once everything due in between ran
+    (see ``clock.py``); HTTP 400 for a move backwards
+
+Every AWS request is handled holding ``clock.LOCK`` (after the injected latency,
+so slow requests still overlap), after the scheduler has run what fell due. An
+exception that escapes moto, or an HTML error page moto's Flask app makes of
+one, answers HTTP 500 in the service's own error shape (``InternalFailure`` for
+query/XML services, ``InternalServerError`` for JSON ones), never HTML.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import uuid
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
+from .clock import CLOCK, LOCK
 from .settings import SETTINGS, Settings
 
 CONTROL_PREFIX = "/_backupkit/"
@@ -166,7 +177,8 @@ class FaultMiddleware:
         if path.startswith(CONTROL_PREFIX):
             return self._control(environ, start_response, path[len(CONTROL_PREFIX):])
         if path.startswith("/moto-api"):
-            return self.app(environ, start_response)
+            with LOCK:
+                return list(self.app(environ, start_response))
 
         settings = self.settings
         if settings.latency_ms > 0:
@@ -181,7 +193,42 @@ class FaultMiddleware:
             code = throttle_code(service, operation_of(environ))
             status = 503 if code == "SlowDown" else 400
             return self._fail(environ, start_response, service, status, code, THROTTLE_MESSAGES[code])
-        return self.app(environ, start_response)
+        return self._serve(environ, start_response, service)
+
+    def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any], service: str | None) -> Iterable[bytes]:
+        """moto's answer, under the one lock, with unexpected failures in the service's error shape."""
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        with LOCK:
+            try:
+                CLOCK.catch_up()
+                answer = self.app(environ, capture)
+                try:
+                    body = b"".join(answer)
+                finally:
+                    close = getattr(answer, "close", None)
+                    if close is not None:
+                        close()
+            except Exception as exc:  # noqa: BLE001 - answered as AWS answers an internal failure
+                return self._internal_failure(environ, start_response, service, exc)
+        status, headers = captured.get("status", "500 Internal Server Error"), captured.get("headers", [])
+        content_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
+        if status.startswith("500") and "html" in content_type:
+            return self._internal_failure(environ, start_response, service, None)
+        start_response(status, headers)
+        return [body]
+
+    def _internal_failure(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                          service: str | None, exc: Exception | None) -> list[bytes]:
+        protocol, _ = protocol_of(service)
+        code = "InternalFailure" if protocol in ("query", "ec2", "rest-xml") else "InternalServerError"
+        detail = f": {type(exc).__name__}: {exc}" if exc is not None else ""
+        return self._fail(environ, start_response, service or "", 500, code,
+                          "The request processing has failed because of an unknown error" + detail)
 
     @staticmethod
     def _fail(environ: dict[str, Any], start_response: Callable[..., Any], service: str,
@@ -218,7 +265,15 @@ class FaultMiddleware:
                 payload = self.settings.update(values)
             except ValueError as exc:
                 status, payload = "400 Bad Request", {"error": str(exc)}
-        elif name == "settings":
+        elif name == "clock" and method == "GET":
+            payload = CLOCK.as_dict()
+        elif name == "clock" and method in ("POST", "PUT", "PATCH"):
+            raw = _drain(environ)
+            try:
+                payload = CLOCK.control(json.loads(raw or b"{}"))
+            except ValueError as exc:
+                status, payload = "400 Bad Request", {"error": str(exc)}
+        elif name in ("settings", "clock"):
             status, payload = "405 Method Not Allowed", {"error": f"{method} not allowed on {CONTROL_PREFIX}{name}"}
         else:
             status, payload = "404 Not Found", {"error": f"no control call {method} {CONTROL_PREFIX}{name}"}

@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from typing import Any, Mapping
 
@@ -59,11 +60,34 @@ class EmulatorProcess:
             raise RuntimeError("backupkit-emulator did not start:\n" + "\n".join(self.output))
         return self.endpoint
 
-    def _call(self, path: str, method: str = "GET") -> Any:
-        request = urllib.request.Request(self.endpoint + path, method=method)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read()
+    def _call(self, path: str, method: str = "GET", payload: Any = None, timeout: float = 30) -> Any:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            self.endpoint + path, method=method, data=data, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                body = response.read()
+        except urllib.error.HTTPError as error:
+            body = error.read()
+            try:
+                message = json.loads(body).get("error", body.decode())
+            except ValueError:
+                message = body.decode(errors="replace")
+            raise ValueError(f"{method} {path}: HTTP {error.code}: {message}") from None
         return json.loads(body) if body.strip().startswith(b"{") else body
+
+    def clock(self) -> str:
+        """The emulator's virtual time, ISO 8601 UTC (``GET /_backupkit/clock``)."""
+        return self._call("/_backupkit/clock")["now"]
+
+    def advance(self, seconds: float, timeout: float = 600) -> str:
+        """Move the clock forwards by ``seconds``; returns the new time once everything due ran."""
+        return self._call("/_backupkit/clock", "POST", {"advance_seconds": seconds}, timeout)["now"]
+
+    def set_clock(self, instant: str, timeout: float = 600) -> str:
+        """Move the clock forwards to ``instant`` (ISO 8601); ValueError (HTTP 400) for a past instant."""
+        return self._call("/_backupkit/clock", "POST", {"now": instant}, timeout)["now"]
 
     def reset(self) -> None:
         """Clear every service's state (moto's reset endpoint)."""

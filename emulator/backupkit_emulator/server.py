@@ -65,6 +65,28 @@ class EmulatorServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    # The clock is process-wide (clock.CLOCK); these are the control endpoint's calls, in-process.
+    @staticmethod
+    def clock() -> str:
+        """The virtual clock's time (ISO 8601 UTC), as ``GET /_backupkit/clock`` answers it."""
+        from .clock import CLOCK
+
+        return CLOCK.as_dict()["now"]
+
+    @staticmethod
+    def advance(seconds: float) -> str:
+        """Move the clock forwards once everything due in between ran; the new time."""
+        from .clock import CLOCK
+
+        return CLOCK.control({"advance_seconds": seconds})["now"]
+
+    @staticmethod
+    def set_clock(instant: str) -> str:
+        """Move the clock forwards to ``instant`` (ISO 8601); ValueError if that is in its past."""
+        from .clock import CLOCK
+
+        return CLOCK.control({"now": instant})["now"]
+
     def start(self) -> "EmulatorServer":
         self._thread.start()
         return self
@@ -101,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds a backup or restore job takes from CREATED to COMPLETED (default 1)")
     parser.add_argument("--iam-enforce", action="store_true",
                         help="authorise requests signed by IAM users / assumed roles against their policies")
+    parser.add_argument("--clock-start", default=None, metavar="ISO",
+                        help="start the virtual clock at this ISO 8601 instant (default: real time); "
+                             "it ticks with real time from there (GET/POST /_backupkit/clock)")
     parser.add_argument("--log-requests", action="store_true",
                         help="log every request to stderr (default: errors only)")
     return parser
@@ -131,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "iam_enforce": args.iam_enforce,
             }
         )
+        if args.clock_start is not None:
+            from .clock import CLOCK
+
+            CLOCK.start_at(args.clock_start)
     except ValueError as exc:
         parser.print_usage(sys.stderr)
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)

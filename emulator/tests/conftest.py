@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from backupkit_emulator.clock import CLOCK
 from backupkit_emulator.server import EmulatorServer
 from backupkit_emulator.settings import SETTINGS
 
@@ -30,6 +31,7 @@ def endpoint(emulator_server: EmulatorServer) -> Iterator[str]:
     urllib.request.urlopen(urllib.request.Request(emulator_server.endpoint + "/moto-api/reset", method="POST")).read()
     SETTINGS.update(DEFAULT_SETTINGS)
     SETTINGS.update({"job_seconds": 0.2})
+    CLOCK.reset()  # back to real time (in-process only: the endpoint never goes backwards)
     yield emulator_server.endpoint
     SETTINGS.update(DEFAULT_SETTINGS)
 

@@ -56,6 +56,10 @@ DEFAULT_START_WINDOW_MINUTES = 480
 MIN_START_WINDOW_MINUTES = 60
 DEFAULT_COMPLETE_WINDOW_MINUTES = 10080
 IDEMPOTENCY_SECONDS = 3600
+#: StatusMessage of a job that did not finish inside its completion window (AWS's words).
+EXPIRED_MESSAGE = "Backup job expired before completion."
+#: StatusMessage of a job that could not start inside its start window.
+START_EXPIRED_MESSAGE = "Backup job expired before it could start within the start window."
 FINISHED_BACKUP_STATES = {"COMPLETED", "FAILED", "ABORTED", "EXPIRED", "PARTIAL"}
 TABLE_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):dynamodb:(?P<region>[a-z0-9-]+):(?P<account>\d{12})"
@@ -142,6 +146,13 @@ class BackupJob:
         self.complete_window_minutes = complete_window_minutes
         self.failure: str | None = None
         self.aborted_at: datetime | None = None
+        #: (when, why) the job ends EXPIRED: it cannot start inside its start window or finish
+        #: inside its completion window (counted from its creation, as AWS counts it)
+        self.expiry: tuple[datetime, str] | None = None
+        if self.progress.starts_at > self.start_by:
+            self.expiry = (self.start_by, START_EXPIRED_MESSAGE)
+        elif self.progress.ends_at > self.progress.created + timedelta(minutes=complete_window_minutes):
+            self.expiry = (self.progress.created + timedelta(minutes=complete_window_minutes), EXPIRED_MESSAGE)
         self.recovery_point: RecoveryPoint | None = None
         self.recovery_point_arn: str | None = None
         self.backup_size = 0
@@ -154,6 +165,8 @@ class BackupJob:
     def state(self) -> str:
         if self.aborted_at is not None:
             return "ABORTED"
+        if self.expiry is not None and self.failure is None and utcnow() >= self.expiry[0]:
+            return "EXPIRED"
         phase = self.progress.phase()
         if phase == "waiting":
             return "CREATED"
@@ -166,6 +179,8 @@ class BackupJob:
         state = self.state
         if state == "ABORTED":
             return self.aborted_at
+        if state == "EXPIRED":
+            return self.expiry[0] if self.expiry else None
         if state == "FAILED":
             return self.progress.starts_at
         if state == "COMPLETED":
@@ -179,6 +194,8 @@ class BackupJob:
             return self.failure
         if state == "ABORTED":
             return "Backup job was stopped by the user."
+        if state == "EXPIRED" and self.expiry is not None:
+            return self.expiry[1]
         return None
 
     @property
@@ -472,7 +489,7 @@ class JobsBackendMixin:
             backup_options,
         )
         job.failure = self._backup_failure(job, vault)
-        if job.failure is None:
+        if job.failure is None and job.expiry is None:
             table = self._dynamodb_backend().get_table(resource_arn)
             self._take_recovery_point(job, vault, table)
             if recovery_point_tags:

@@ -35,6 +35,7 @@ from .exceptions import (
     MissingParameterValueException,
     ResourceNotFoundException,
 )
+from . import cron
 from .pagination import query_page
 
 PLAN_NOT_FOUND = "Failed reading Backup plan with provided version"
@@ -98,6 +99,12 @@ def _validate_rule(rule: dict[str, Any]) -> None:
         )
     if not rule.get("TargetBackupVaultName"):
         raise MissingParameterValueException("TargetBackupVaultName is required.")
+    try:
+        if rule.get("ScheduleExpression") is not None:
+            cron.parse(rule["ScheduleExpression"])
+        cron.zone(rule.get("ScheduleExpressionTimezone"))
+    except cron.CronError as error:
+        raise InvalidParameterValueException(str(error)) from None
     _validate_lifecycle(rule.get("Lifecycle"))
     for action in rule.get("CopyActions") or []:
         _validate_lifecycle(action.get("Lifecycle"))

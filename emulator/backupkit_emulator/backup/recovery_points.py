@@ -33,6 +33,7 @@ from moto.core.utils import utcnow
 from .exceptions import (
     AccessDeniedException,
     InvalidParameterValueException,
+    InvalidRequestException,
     InvalidResourceStateException,
     MissingParameterValueException,
     ResourceNotFoundException,
@@ -377,7 +378,9 @@ class RecoveryPoint:
     @property
     def storage_class(self) -> str:
         move_at = (self.calculated_lifecycle or {}).get("MoveToColdStorageAt")
-        return "COLD" if move_at is not None and utcnow() >= move_at else "WARM"
+        # AWS moves DynamoDB backups to cold storage only when it fully manages them
+        # (advanced DynamoDB backup); otherwise MoveToColdStorageAfterDays is ignored.
+        return "COLD" if self.advanced and move_at is not None and utcnow() >= move_at else "WARM"
 
     def describe(self) -> dict[str, Any]:
         """DescribeRecoveryPoint's shape."""
@@ -456,7 +459,10 @@ class RecoveryPointsBackendMixin:
         return [rp for rp in self.recovery_points.values() if rp.vault_name == vault_name]
 
     def _add_recovery_point(self, recovery_point: RecoveryPoint) -> None:
+        from .schedule import schedule_deletion
+
         self.recovery_points[recovery_point.arn] = recovery_point
+        schedule_deletion(self, recovery_point)
 
     def _remove_recovery_point(self, recovery_point: RecoveryPoint) -> None:
         """Forget the recovery point and delete the DynamoDB backup behind it."""
@@ -531,6 +537,13 @@ class RecoveryPointsBackendMixin:
                 f"User: {caller.display_arn} is not authorized to perform: backup:DeleteRecoveryPoint "
                 f"on resource: {recovery_point_arn} with an explicit deny in a resource-based policy"
             )
+        vault = self.vaults.get(vault_name)
+        minimum = getattr(vault, "min_retention_days", None) if getattr(vault, "locked", False) else None
+        if minimum is not None and utcnow() < recovery_point.creation_date + timedelta(days=minimum):
+            raise InvalidRequestException(
+                msg=f"Recovery point {recovery_point_arn} cannot be deleted before the minimum retention "
+                f"period of the backup vault lock ({minimum} days) ends."
+            )
         if recovery_point.status != "COMPLETED":
             raise InvalidResourceStateException(
                 "AWS Backup is already performing an action on this recovery point. It can't perform "
@@ -543,6 +556,9 @@ class RecoveryPointsBackendMixin:
     ) -> RecoveryPoint:
         recovery_point = self._recovery_point_in(vault_name, recovery_point_arn)
         recovery_point.lifecycle = validate_lifecycle(lifecycle)
+        from .schedule import schedule_deletion
+
+        schedule_deletion(self, recovery_point)
         return recovery_point
 
     def get_recovery_point_restore_metadata(self, vault_name: str, recovery_point_arn: str) -> RecoveryPoint:

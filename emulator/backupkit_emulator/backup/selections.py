@@ -188,3 +188,92 @@ class SelectionsResponseMixin:
     def delete_backup_selection(self) -> str:
         self.backup_backend.delete_backup_selection(self.uri_match["backupPlanId"], self.uri_match["selectionId"])
         return "{}"
+
+
+# --------------------------------------------------------------------------- #
+# Which resources a plan's selections assign (the scheduler and reports use this)
+# --------------------------------------------------------------------------- #
+
+TAG_KEY_PREFIX = "aws:ResourceTag/"
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """AWS's wildcards: ``*`` any run of characters, ``?`` one character; everything else literal."""
+    parts = [".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern]
+    return re.compile("^" + "".join(parts) + "$", re.DOTALL)
+
+
+def _tag_key(condition_key: str) -> str:
+    return condition_key[len(TAG_KEY_PREFIX):] if condition_key.startswith(TAG_KEY_PREFIX) else condition_key
+
+
+def _condition_holds(operator: str, condition: dict[str, Any], tags: dict[str, str]) -> bool:
+    """One Conditions entry against a resource's tags (operators are case sensitive, as AWS says)."""
+    value = tags.get(_tag_key(condition.get("ConditionKey", "")))
+    wanted = condition.get("ConditionValue", "")
+    if operator == "StringEquals":
+        return value == wanted
+    if operator == "StringNotEquals":
+        return value != wanted
+    if operator == "StringLike":
+        return value is not None and bool(_glob(wanted).match(value))
+    if operator == "StringNotLike":
+        return value is None or not _glob(wanted).match(value)
+    return False
+
+
+def selection_matches(document: dict[str, Any], arn: str, tags: dict[str, str] | None) -> bool:
+    """Whether one BackupSelection document assigns the resource ``arn`` (tags None: it does not exist).
+
+    As AWS evaluates it: ``Resources`` (ARNs, ``*``/``?`` wildcards) OR ``ListOfTags``
+    (any one STRINGEQUALS tag); neither given means every resource. That AND every
+    ``Conditions`` entry (StringEquals/NotEquals/Like/NotLike on ``aws:ResourceTag/KEY``),
+    minus ``NotResources``. A resource that does not exist is only assigned by its own
+    ARN in Resources, with no tag to test (its job then fails, as on AWS).
+    """
+    resources = document.get("Resources") or []
+    list_of_tags = document.get("ListOfTags") or []
+    conditions = document.get("Conditions") or {}
+    if any(_glob(pattern).match(arn) for pattern in document.get("NotResources") or []):
+        return False
+    if tags is None:
+        has_conditions = any(conditions.get(op) for op in CONDITION_OPERATORS)
+        return arn in resources and not has_conditions
+    if resources or list_of_tags:
+        by_arn = any(_glob(pattern).match(arn) for pattern in resources)
+        by_tag = any(
+            tags.get(_tag_key(tag.get("ConditionKey", ""))) == tag.get("ConditionValue")
+            for tag in list_of_tags
+            if (tag.get("ConditionType") or "STRINGEQUALS").upper() == "STRINGEQUALS"
+        )
+        if not (by_arn or by_tag):
+            return False
+    return all(
+        _condition_holds(operator, condition, tags)
+        for operator in CONDITION_OPERATORS
+        for condition in conditions.get(operator) or []
+    )
+
+
+def assigned_resources(backend: Any, plan_id: str) -> dict[str, "Selection"]:
+    """The resources a plan's selections assign now, each once, with the (oldest) selection that
+    assigns it: ARN -> Selection, in ARN order. Only DynamoDB tables, and only where the region's
+    settings opt DynamoDB in. Tags are read from the DynamoDB table at this moment."""
+    settings = getattr(backend, "region_settings", {}).get("ResourceTypeOptInPreference", {})
+    if not settings.get("DynamoDB", True):
+        return {}
+    ddb = backend._dynamodb_backend()
+    own_tables = f":dynamodb:{backend.region_name}:{backend.account_id}:table/"
+    own_tables = f"arn:{backend.partition}{own_tables}" if hasattr(backend, "partition") else "arn:aws" + own_tables
+    tables: dict[str, dict[str, str]] = {}
+    for table in list(ddb.tables.values()):
+        tables[table.table_arn] = {tag["Key"]: tag["Value"] for tag in (table.tags or [])}
+    assigned: dict[str, Selection] = {}
+    for selection in backend.selections_for_plan(plan_id):
+        document = selection.backup_selection
+        candidates = list(tables) + [arn for arn in document.get("Resources") or [] if arn not in tables
+                                     and arn.startswith(own_tables) and "*" not in arn and "?" not in arn]
+        for arn in candidates:
+            if arn not in assigned and selection_matches(document, arn, tables.get(arn)):
+                assigned[arn] = selection
+    return dict(sorted(assigned.items()))
