@@ -18,9 +18,9 @@ those tables, each with exactly its control, and nothing else; report.json valid
 schema, report.md lists the same findings, and index.html, opened in headless Chromium, shows the
 tiles' numbers and the flagged rows (a screenshot is kept under tests/output/report/).
 
-With the emulator's clock (``/_backupkit/clock``), the backups are the plans' scheduled jobs, run by
-moving the clock forward several days, and the failed job is a scheduled one; without it, they are
-on-demand jobs at the current time.
+The backups are the plans' scheduled jobs: the emulator starts with its clock at a fixed Saturday
+(``--clock-start``) and the test moves the clock forward four days (``POST /_backupkit/clock``), so
+the daily plans run four times, the weekly one once, and the failed job is a scheduled one.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterator
@@ -56,38 +54,26 @@ RUN_TIMEOUT = 600
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 DAILY = "cron(0 5 ? * * *)"
 WEEKLY = "cron(0 5 ? * SUN *)"
-# Mon 2026-11-02 00:00 UTC; the report is read four days later, before that day's 05:00 run
-CLOCK_START = "2026-11-02T00:00:00Z"
-ADVANCE_SECONDS = 4 * 86400 + 3600
+# Saturday 2026-10-31 00:00 UTC; the report is read on Wednesday 01:00, before that day's run:
+# the daily plans ran Saturday to Tuesday at 05:00, the weekly plan on Sunday.
+CLOCK_START = "2026-10-31T00:00:00Z"
+REPORT_AT = "2026-11-04T01:00:00"
 
 #: (account name, region) -> the tables' set-up; every table not listed in EXPECTED must be clean.
 EXPECTED = {
     ("shop-1", "us-east-1", "sessions"): {"BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"},
-    ("shop-1", "eu-west-1", "invoices"): {"BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK"},
+    # weekly: its newest backup is three days old, so the last-recovery-point control fails too
+    ("shop-1", "eu-west-1", "invoices"): {"BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
+                                          "BACKUP_LAST_RECOVERY_POINT_CREATED"},
     ("shop-2", "us-east-1", "reports"): {"BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK"},
     ("shop-2", "eu-west-1", "events"): {"BACKUP_NO_FAILED_JOBS"},
     ("shop-3", "us-east-1", "carts"): {"DYNAMODB_PITR_ENABLED"},
 }
 
 
-def has_clock(endpoint: str) -> bool:
-    try:
-        with urllib.request.urlopen(endpoint + "/_backupkit/clock", timeout=10) as response:
-            return response.status == 200 and b"now" in response.read()
-    except urllib.error.HTTPError:
-        return False
-
-
-def clock_post(endpoint: str, payload: dict[str, Any]) -> str:
-    request = urllib.request.Request(endpoint + "/_backupkit/clock", data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=600) as response:
-        return json.loads(response.read())["now"]
-
-
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess("--job-seconds", "0") as server:
+    with EmulatorProcess("--job-seconds", "0", "--clock-start", CLOCK_START) as server:
         yield server
 
 
@@ -153,18 +139,10 @@ class Region:
             "SelectionName": f"{name}-tables", "IamRoleArn": self.account.role_arn, **selection})
         return plan_id
 
-    def backup_now(self, table: str, vault: str) -> dict[str, Any]:
-        job_id = self.backup.start_backup_job(BackupVaultName=vault, ResourceArn=self.tables[table],
-                                              IamRoleArn=self.account.role_arn, Lifecycle={"DeleteAfterDays": 35})["BackupJobId"]
-        return self.backup.describe_backup_job(BackupJobId=job_id)
-
 
 @pytest.fixture(scope="module")
 def fleet(emulator: EmulatorProcess) -> dict[str, Any]:
-    """The organization, the five problems, and the backups (scheduled with the clock, else on demand)."""
-    clock = has_clock(emulator.endpoint)
-    if clock:
-        clock_post(emulator.endpoint, {"now": CLOCK_START})
+    """The organization, the five problems, and four days of scheduled backups."""
     org = boto3.client("organizations", endpoint_url=emulator.endpoint, region_name="us-east-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     org.create_organization(FeatureSet="ALL")
@@ -190,10 +168,12 @@ def fleet(emulator: EmulatorProcess) -> dict[str, Any]:
             r.table("reports")
             r.plan("daily", "reports-vault", DAILY, by_arn(r, "reports"))
         elif (name, region) == ("shop-2", "eu-west-1"):
-            r.table("events", tags={"backup": "daily"})
+            r.table("events")
             r.table("users", tags={"backup": "daily"})
-            r.plan("daily", "vault", DAILY, {"Resources": ["*"], "Conditions": {
-                "StringEquals": [{"ConditionKey": "aws:ResourceTag/backup", "ConditionValue": "daily"}]}})
+            plan_id = r.plan("daily", "vault", DAILY, by_arn(r, "events"))  # by ARN: a job even while it is gone
+            r.backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection={
+                "SelectionName": "tagged", "IamRoleArn": r.account.role_arn, "Resources": ["*"], "Conditions": {
+                    "StringEquals": [{"ConditionKey": "aws:ResourceTag/backup", "ConditionValue": "daily"}]}})
         elif (name, region) == ("shop-3", "us-east-1"):
             r.table("carts", pitr=False)
             r.table("payments")
@@ -203,29 +183,15 @@ def fleet(emulator: EmulatorProcess) -> dict[str, Any]:
             r.table("catalog")
             r.plan("daily", "vault", DAILY, {"Resources": [f"arn:aws:dynamodb:{region}:*:table/cat*"]})
 
+    # Saturday's run backs up every table; then events is deleted, Sunday's job of it fails, and
+    # it is re-created (with PITR) before Monday's run.
     events = regions[("shop-2", "eu-west-1")]
-    failed_message = None
-    if clock:
-        # Day 1 runs for every table; then events is deleted, its day-2 job fails, and it is re-created.
-        clock_post(emulator.endpoint, {"advance_seconds": 86400})      # Tue 00:00 (Mon 05:00 ran)
-        events.dynamodb.delete_table(TableName="events")
-        clock_post(emulator.endpoint, {"advance_seconds": 8 * 3600})   # Tue 08:00 (its job failed)
-        events.table("events", tags={"backup": "daily"})
-        now = clock_post(emulator.endpoint, {"advance_seconds": ADVANCE_SECONDS - 86400 - 8 * 3600})
-    else:
-        for (name, region), r in regions.items():
-            for table in r.tables:
-                if table == "sessions":
-                    continue
-                vault = "reports-vault" if table == "reports" else "vault"
-                assert r.backup_now(table, vault)["State"] in ("CREATED", "RUNNING", "COMPLETED")
-        events.dynamodb.delete_table(TableName="events")
-        failed = events.backup_now("events", "vault")
-        failed_message = failed.get("StatusMessage")
-        events.table("events", tags={"backup": "daily"})
-        assert events.backup_now("events", "vault")
-        now = None
-    return dict(accounts=names, regions=regions, clock=clock, now=now, failed_message=failed_message)
+    emulator.set_clock("2026-10-31T06:00:00Z")
+    events.dynamodb.delete_table(TableName="events")
+    emulator.set_clock("2026-11-01T06:00:00Z")
+    events.table("events")
+    now = emulator.set_clock(REPORT_AT + "Z")
+    return dict(accounts=names, regions=regions, now=now)
 
 
 def run_report(emulator: EmulatorProcess, fleet: dict[str, Any], workdir: Path, account: str | None = None,
@@ -251,8 +217,7 @@ def run_report(emulator: EmulatorProcess, fleet: dict[str, Any], workdir: Path, 
         variables.update(backupkit_hosts="localhost", backupkit_region="us-east-1",
                          backupkit_assume_role_arn=f"arn:aws:iam::{account}:role/{ROLE}")
         hosts = ["-i", "localhost,"]
-    if fleet["now"]:
-        variables["report_now"] = fleet["now"]
+    variables["report_now"] = fleet["now"]  # the emulator's clock
     command = [str(BIN / "ansible-playbook"), "backupkit.dynamodb.report", *hosts, "-e", json.dumps(variables)]
     return subprocess.run(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=RUN_TIMEOUT, check=False)
@@ -286,15 +251,17 @@ def test_the_report_flags_exactly_the_five_problems(report_run: dict[str, Any], 
     assert flagged == EXPECTED, json.dumps({"/".join(k): [f for f in rows[k]["findings"] if f["status"] == "NON_COMPLIANT"]
                                             for k in flagged}, indent=1)
     reasons = {(f["table_name"], f["control"]): f["reason"] for f in report["findings"]}
-    assert len(report["findings"]) == len(EXPECTED)
+    assert len(report["findings"]) == sum(len(controls) for controls in EXPECTED.values())
     assert reasons[("sessions", "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN")] == "no selection of any backup plan chooses the table"
     assert reasons[("invoices", "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK")] == (
         "rule scheduled runs weekly and keeps backups 35 days; required: at least every day, kept at least 35 days")
+    assert reasons[("invoices", "BACKUP_LAST_RECOVERY_POINT_CREATED")] == (
+        "the newest recovery point is 2.8 days old (limit 1 day)")
     assert reasons[("reports", "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK")] == "vault reports-vault has no vault lock"
     assert reasons[("carts", "DYNAMODB_PITR_ENABLED")] == "point-in-time recovery is off"
-    assert re.fullmatch(r"1 backup job failed in the last 7 days; the last one on \S+ \S+: "
-                        r"Requested resource not found: Table: events not found",
-                        reasons[("events", "BACKUP_NO_FAILED_JOBS")]), reasons[("events", "BACKUP_NO_FAILED_JOBS")]
+    assert reasons[("events", "BACKUP_NO_FAILED_JOBS")] == (
+        "1 backup job failed in the last 7 days; the last one on 2026-11-01 05:00: "
+        "Requested resource not found: Table: events not found")
 
     # What the clean tables show: covered, recent backups in a locked vault that denies deletion.
     orders = rows[("shop-1", "us-east-1", "orders")]
@@ -307,15 +274,21 @@ def test_the_report_flags_exactly_the_five_problems(report_run: dict[str, Any], 
     assert rows[("shop-2", "eu-west-1", "users")]["coverage"][0]["reason"] == "chosen by every resource (no Resources or ListOfTags)" or \
         rows[("shop-2", "eu-west-1", "users")]["coverage"][0]["reason"].startswith("chosen by Resources")
     events = rows[("shop-2", "eu-west-1", "events")]
-    assert events["jobs_by_state"]["states"].get("FAILED") == 1 and events["last_backup_job"]["state"] == "COMPLETED"
+    assert events["jobs_by_state"]["states"] == {"COMPLETED": 3, "FAILED": 1}
+    assert events["last_backup_job"]["state"] == "COMPLETED"
 
     summary = report["summary"]
     assert (summary["tables"], summary["protected"], summary["compliant"], summary["non_compliant"]) == (
         len(expected_tables), len(expected_tables) - 1, len(expected_tables) - len(EXPECTED), len(EXPECTED))
     assert (summary["hosts"], summary["hosts_failed"], summary["accounts"], summary["failed_jobs_7d"]) == (6, 0, 3, 1)
-    if fleet["clock"]:
-        assert report["generated_at"].startswith("2026-11-06")
-        assert orders["recovery_points"]["count"] == 5  # Mon to Fri 05:00
+    assert report["generated_at"].startswith(REPORT_AT)
+    # Saturday to Tuesday at 05:00, in the strip's last four days
+    assert orders["recovery_points"]["count"] == 4 and orders["last_backup_job"]["created_by_plan"]
+    assert [day["count"] for day in orders["recovery_points"]["by_day"][-5:]] == [1, 1, 1, 1, 0]
+    assert orders["recovery_points"]["newest"].startswith("2026-11-03T05:00")
+    invoices = rows[("shop-1", "eu-west-1", "invoices")]
+    assert invoices["recovery_points"]["count"] == 1 and invoices["recovery_points"]["newest"].startswith("2026-11-01T05:00")
+    assert events["backup_jobs"][-1]["state"] == "COMPLETED" and events["recovery_points"]["count"] == 3
 
 
 def test_report_json_validates_and_markdown_lists_the_same_findings(report_run: dict[str, Any]) -> None:
