@@ -45,6 +45,10 @@ authorised request of an IAM user or role::
      "allowed": true, "statements": [{"policy": "deployer", "sid": "Vaults"}]}
 
 ``DELETE`` stops recording and clears it.
+
+``GET /_backupkit-iam/sessions`` lists every AssumeRole session issued, with its
+secret key and session token (the emulator is a test tool: tests search the disk
+for them, ``tests/e2e/test_security.py``).
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from .settings import SETTINGS, Settings
 
 ENFORCED_SERVICES = frozenset({"dynamodb", "backup", "iam", "sts", "kms", "organizations"})
 DECISIONS_PATH = "/_backupkit-iam/decisions"
+SESSIONS_PATH = "/_backupkit-iam/sessions"
 MAX_DECISIONS = 200_000
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _LABEL = re.compile(r"\{([^}]+)\}")
@@ -649,6 +654,26 @@ def denial_response(service: str, denial: Denial) -> tuple[str, list[tuple[str, 
 # --- the middleware -------------------------------------------------------------------
 
 
+def issued_sessions() -> list[dict[str, Any]]:
+    """Every AssumeRole session moto issued, with its keys (a test tool: tests search for leaked secrets)."""
+    from moto.sts.models import sts_backends
+
+    sessions = []
+    for _, by_partition in list(sts_backends.items()):
+        for backend in list(by_partition.values()):
+            for role in list(getattr(backend, "assumed_roles", [])):
+                sessions.append(
+                    {
+                        "arn": role.arn,
+                        "role_arn": role.role_arn,
+                        "access_key_id": role.access_key_id,
+                        "secret_access_key": role.secret_access_key,
+                        "session_token": role.session_token,
+                    }
+                )
+    return sessions
+
+
 class DecisionLog:
     """Which statements allowed each authorised request (recorded on demand, for policy proofs)."""
 
@@ -695,8 +720,12 @@ class EnforcementMiddleware:
         self.decisions = DecisionLog()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "") == DECISIONS_PATH:
-            status, payload = self.decisions.control(environ.get("REQUEST_METHOD", "GET"))
+        path = environ.get("PATH_INFO", "")
+        if path in (DECISIONS_PATH, SESSIONS_PATH):
+            if path == SESSIONS_PATH:
+                status, payload = "200 OK", {"sessions": issued_sessions()}
+            else:
+                status, payload = self.decisions.control(environ.get("REQUEST_METHOD", "GET"))
             data = json.dumps(payload).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]
