@@ -18,9 +18,37 @@ explicit deny in an identity-based policy" or "... because no identity-based
 policy allows the ACTION action"), HTTP 400 in DynamoDB's JSON 1.0 format and
 HTTP 403 with ``x-amzn-ErrorType`` for AWS Backup (rest-json).
 
+IAM, STS, KMS and AWS Organizations are enforced the same way (``iam:CreateRole``
+on the role's ARN, ``sts:AssumeRole`` on the role to assume, ``kms:DescribeKey``
+on the key's ARN whatever alias or id names it, ``organizations:ListAccounts`` on
+``*``: Organizations is enforced per action only), and an AWS Backup request that
+hands a role to AWS Backup (``IamRoleArn``) also needs ``iam:PassRole`` on that role
+with ``iam:PassedToService`` = ``backup.amazonaws.com``. ``sts:GetCallerIdentity``
+needs no permission, as on AWS.
+
+A vault's access policy (a resource-based policy) is applied to every AWS Backup
+action it names on the vault or on its recovery points: an explicit Deny that
+applies to the caller refuses the request ("... with an explicit deny in a
+resource-based policy"). This holds for every caller, the account's root included.
+
 Keys that are neither an IAM user's nor an assumed role's (the ``testing``
-keys moto maps to an account's root) stay unrestricted, and so do IAM, STS
-and every other service.
+keys moto maps to an account's root) are otherwise unrestricted, and so is every
+other service (S3, ...).
+
+Which statements allowed each request can be recorded, to prove that a policy
+has no statement it does not need (``docs/security.md``): ``POST
+/_backupkit-iam/decisions`` starts recording (and clears what was recorded),
+``GET`` returns ``{"recording": bool, "decisions": [...]}``, one entry per
+authorised request of an IAM user or role::
+
+    {"caller": ARN, "action": "backup:CreateBackupVault", "resource": ARN,
+     "allowed": true, "statements": [{"policy": "deployer", "sid": "Vaults"}]}
+
+``DELETE`` stops recording and clears it.
+
+``GET /_backupkit-iam/sessions`` lists every AssumeRole session issued, with its
+secret key and session token (the emulator is a test tool: tests search the disk
+for them, ``tests/e2e/test_security.py``).
 """
 
 from __future__ import annotations
@@ -28,9 +56,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterable
@@ -39,7 +68,10 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from .iam_policy import EXPLICIT_DENY, Evaluation, Policy, PolicyDocumentError, evaluate, parse_policy
 from .settings import SETTINGS, Settings
 
-ENFORCED_SERVICES = frozenset({"dynamodb", "backup"})
+ENFORCED_SERVICES = frozenset({"dynamodb", "backup", "iam", "sts", "kms", "organizations"})
+DECISIONS_PATH = "/_backupkit-iam/decisions"
+SESSIONS_PATH = "/_backupkit-iam/sessions"
+MAX_DECISIONS = 200_000
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _LABEL = re.compile(r"\{([^}]+)\}")
 
@@ -162,10 +194,11 @@ def _session_policy(document: Any) -> tuple[Policy, ...] | None:
 
 @dataclass(frozen=True)
 class Request:
-    """One authorisation question: ``action`` on ``resource``."""
+    """One authorisation question: ``action`` on ``resource`` (with request-specific context keys)."""
 
     action: str
     resource: str
+    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 class Arns:
@@ -321,6 +354,219 @@ def backup_requests(operation: str, params: dict[str, str], body: dict[str, Any]
     return [Request(action, "*")]
 
 
+PASS_ROLE_SERVICE = "backup.amazonaws.com"
+
+
+def pass_role_requests(body: dict[str, Any]) -> list[Request]:
+    """``iam:PassRole`` for an AWS Backup request that hands AWS Backup a role."""
+    roles = [body.get("IamRoleArn")]
+    selection = body.get("BackupSelection")
+    if isinstance(selection, dict):
+        roles.append(selection.get("IamRoleArn"))
+    return [
+        Request("iam:PassRole", role, {"iam:PassedToService": PASS_ROLE_SERVICE})
+        for role in roles
+        if isinstance(role, str) and role
+    ]
+
+
+# --- IAM, STS (query protocol), KMS and Organizations (JSON 1.1) ------------------------
+
+# IAM list and account-wide operations: resource "*".
+IAM_UNSCOPED = frozenset(
+    {
+        "ListRoles",
+        "ListPolicies",
+        "ListUsers",
+        "ListGroups",
+        "ListInstanceProfiles",
+        "ListAccountAliases",
+        "GetAccountAuthorizationDetails",
+        "GetAccountSummary",
+        "SimulateCustomPolicy",
+        "GetContextKeysForCustomPolicy",
+    }
+)
+# Operations whose PolicyArn is a condition (iam:PolicyARN) on the principal they act on.
+IAM_POLICY_ARN_CONDITION = frozenset(
+    {
+        "AttachRolePolicy",
+        "DetachRolePolicy",
+        "AttachUserPolicy",
+        "DetachUserPolicy",
+        "AttachGroupPolicy",
+        "DetachGroupPolicy",
+        "PutRolePermissionsBoundary",
+        "PutUserPermissionsBoundary",
+    }
+)
+
+
+def _iam_backend(account_id: str, partition: str) -> Any | None:
+    from moto.iam.models import iam_backends
+
+    try:
+        return iam_backends[account_id][partition]
+    except KeyError:
+        return None
+
+
+def _iam_entity_arn(arns: Arns, kind: str, name: str, path: str | None = None) -> str:
+    """The ARN of a role, user or group by name: its real ARN (with its path) when it exists."""
+    backend = _iam_backend(arns.account_id, arns.partition)
+    getter = {"role": "get_role", "user": "get_user", "group": "get_group"}[kind]
+    if backend is not None and path is None:
+        try:
+            return getattr(backend, getter)(name).arn
+        except Exception:  # noqa: BLE001 - any "no such entity": fall back to the path-less ARN
+            pass
+    return f"arn:{arns.partition}:iam::{arns.account_id}:{kind}{path or '/'}{name}"
+
+
+def iam_requests(operation: str, params: dict[str, str], arns: Arns) -> list[Request]:
+    """The (action, resource) pair AWS authorises for an IAM operation."""
+    action = f"iam:{operation}"
+    if operation in IAM_UNSCOPED:
+        return [Request(action, "*")]
+    context: dict[str, Any] = {}
+    if operation in IAM_POLICY_ARN_CONDITION and params.get("PolicyArn"):
+        context["iam:PolicyARN"] = params["PolicyArn"]
+    if operation.endswith("PermissionsBoundary") and params.get("PermissionsBoundary"):
+        context["iam:PermissionsBoundary"] = params["PermissionsBoundary"]
+    creating = operation.startswith("Create")
+    for key, kind in (("RoleName", "role"), ("UserName", "user"), ("GroupName", "group")):
+        if params.get(key):
+            path = params.get("Path", "/") if creating else None
+            return [Request(action, _iam_entity_arn(arns, kind, params[key], path), context)]
+    if params.get("InstanceProfileName"):
+        path = params.get("Path", "/") if creating else "/"
+        return [
+            Request(
+                action,
+                f"arn:{arns.partition}:iam::{arns.account_id}:instance-profile{path}{params['InstanceProfileName']}",
+            )
+        ]
+    for key in ("PolicySourceArn", "PolicyArn"):
+        if params.get(key):
+            return [Request(action, params[key], context)]
+    if operation == "CreatePolicy" and params.get("PolicyName"):
+        path = params.get("Path", "/")
+        return [Request(action, f"arn:{arns.partition}:iam::{arns.account_id}:policy{path}{params['PolicyName']}")]
+    return [Request(action, "*", context)]
+
+
+# STS operations that need no permission (or are not signed by an IAM principal).
+STS_UNAUTHORISED = frozenset({"GetCallerIdentity", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+
+
+def sts_requests(operation: str, params: dict[str, str]) -> list[Request]:
+    """``sts:AssumeRole`` on the role (and ``sts:TagSession`` when tags are passed)."""
+    if operation in STS_UNAUTHORISED:
+        return []
+    action = f"sts:{operation}"
+    role = params.get("RoleArn")
+    if not role:
+        return [Request(action, "*")]
+    requests = [Request(action, role)]
+    if any(key.startswith("Tags.member.") for key in params):
+        requests.append(Request("sts:TagSession", role))
+    if params.get("SourceIdentity"):
+        requests.append(Request("sts:SetSourceIdentity", role))
+    return requests
+
+
+KMS_UNSCOPED = frozenset(
+    {"CreateKey", "ListKeys", "ListAliases", "GenerateRandom", "ConnectCustomKeyStore", "DescribeCustomKeyStores"}
+)
+
+
+def _kms_key_arn(arns: Arns, key_id: str) -> str:
+    """The key's ARN whether ``key_id`` is an id, a key ARN, an alias name or an alias ARN."""
+    from moto.kms.models import kms_backends
+
+    try:
+        backend = kms_backends[arns.account_id][arns.region]
+        key_id = backend.any_id_to_key_id(key_id)
+    except Exception:  # noqa: BLE001 - unknown keys: the request fails in moto with KMS's own error
+        if key_id.startswith("arn:"):
+            return key_id
+    if key_id.startswith("arn:"):
+        return key_id
+    return f"arn:{arns.partition}:kms:{arns.region}:{arns.account_id}:key/{key_id}"
+
+
+def kms_requests(operation: str, body: dict[str, Any], arns: Arns) -> list[Request]:
+    """The (action, resource) pairs AWS authorises for a KMS operation."""
+    action = f"kms:{operation}"
+    if operation in KMS_UNSCOPED:
+        return [Request(action, "*")]
+    if operation in ("CreateAlias", "UpdateAlias", "DeleteAlias"):
+        alias = str(body.get("AliasName", ""))
+        requests = [Request(action, f"arn:{arns.partition}:kms:{arns.region}:{arns.account_id}:{alias}")]
+        if body.get("TargetKeyId"):
+            requests.append(Request(action, _kms_key_arn(arns, str(body["TargetKeyId"]))))
+        return requests
+    if body.get("KeyId"):
+        return [Request(action, _kms_key_arn(arns, str(body["KeyId"])))]
+    return [Request(action, "*")]
+
+
+def organizations_requests(operation: str) -> list[Request]:
+    """Organizations is enforced per action (every resource is ``*``)."""
+    return [Request(f"organizations:{operation}", "*")]
+
+
+def query_params(environ: dict[str, Any], body: bytes) -> dict[str, str]:
+    """The parameters of a query-protocol request (IAM, STS): the query string and the form body."""
+    params = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
+    if body and "json" not in environ.get("CONTENT_TYPE", ""):
+        try:
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            form = {}
+        params.update({k: v[0] for k, v in form.items()})
+    return params
+
+
+# --- vault access policies ---------------------------------------------------------------
+
+
+def vault_target(operation: str, params: dict[str, str], body: dict[str, Any], arns: Arns) -> tuple[str, str | None] | None:
+    """(vault ARN, recovery point ARN or None) of an AWS Backup request on a vault or its recovery points."""
+    name = params.get("backupVaultName") or (body.get("BackupVaultName") if operation == "StartBackupJob" else None)
+    if not isinstance(name, str) or not name:
+        return None
+    return arns.vault(name), params.get("recoveryPointArn")
+
+
+def vault_denial(
+    access_key: str, caller: Caller | None, action: str, target: tuple[str, str | None], arns: Arns
+) -> Denial | None:
+    """The vault access policy's explicit deny of this request, if any (for any caller)."""
+    from moto.backup.models import backup_backends
+
+    from .backup.recovery_points import explicit_deny, resolve_principal
+
+    vault_arn, recovery_point = target
+    try:
+        backend = backup_backends[arns.account_id][arns.region]
+    except KeyError:
+        return None
+    get_policy = getattr(backend, "vault_access_policy", None)
+    try:
+        policy = get_policy(vault_arn.split(":backup-vault:", 1)[1]) if callable(get_policy) else None
+    except ValueError:  # not JSON: moto refused it when it was put, so there is none to apply
+        policy = None
+    if not policy:
+        return None
+    resources = [vault_arn] + ([recovery_point] if recovery_point else [])
+    principal = resolve_principal(access_key, arns.account_id, arns.partition)
+    if not explicit_deny(policy, action, resources, principal):
+        return None
+    who = caller or Caller(principal.display_arn, principal.arn, arns.account_id, principal.kind, ())
+    return Denial(who, Request(action, recovery_point or vault_arn), True, "resource-based policy")
+
+
 # --- the decision and the answer --------------------------------------------------
 
 
@@ -368,12 +614,34 @@ def authorise(caller: Caller, request: Request, context: dict[str, Any]) -> Deni
     return None
 
 
+QUERY_NAMESPACES = {
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+}
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
 def denial_response(service: str, denial: Denial) -> tuple[str, list[tuple[str, str]], bytes]:
     """AccessDeniedException in the service's wire format."""
     request_id = str(uuid.uuid4())
-    if service == "dynamodb":
+    if service in QUERY_NAMESPACES:  # IAM and STS: the query protocol's XML, code AccessDenied
+        body = (
+            f'<ErrorResponse xmlns="{QUERY_NAMESPACES[service]}"><Error><Type>Sender</Type>'
+            f"<Code>AccessDenied</Code><Message>{_xml_escape(denial.message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+        headers = [("Content-Type", "text/xml")]
+        status = "403 Forbidden"
+    elif service == "dynamodb":
         body = json.dumps({"__type": "com.amazon.coral.service#AccessDeniedException", "message": denial.message})
         headers = [("Content-Type", "application/x-amz-json-1.0")]
+        status = "400 Bad Request"
+    elif service in ("kms", "organizations"):  # JSON 1.1
+        body = json.dumps({"__type": "AccessDeniedException", "message": denial.message})
+        headers = [("Content-Type", "application/x-amz-json-1.1")]
         status = "400 Bad Request"
     else:
         body = json.dumps({"Message": denial.message})
@@ -386,21 +654,88 @@ def denial_response(service: str, denial: Denial) -> tuple[str, list[tuple[str, 
 # --- the middleware -------------------------------------------------------------------
 
 
+def issued_sessions() -> list[dict[str, Any]]:
+    """Every AssumeRole session moto issued, with its keys (a test tool: tests search for leaked secrets)."""
+    from moto.sts.models import sts_backends
+
+    sessions = []
+    for _, by_partition in list(sts_backends.items()):
+        for backend in list(by_partition.values()):
+            for role in list(getattr(backend, "assumed_roles", [])):
+                sessions.append(
+                    {
+                        "arn": role.arn,
+                        "role_arn": role.role_arn,
+                        "access_key_id": role.access_key_id,
+                        "secret_access_key": role.secret_access_key,
+                        "session_token": role.session_token,
+                    }
+                )
+    return sessions
+
+
+class DecisionLog:
+    """Which statements allowed each authorised request (recorded on demand, for policy proofs)."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.entries: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def record(self, caller: Caller, request: Request, evaluation: Evaluation) -> None:
+        if not self.recording:
+            return
+        entry = {
+            "caller": caller.principal_arn,
+            "action": request.action,
+            "resource": request.resource,
+            "allowed": evaluation.allowed,
+            "statements": [
+                {"policy": statement.source_id, "sid": statement.body.get("Sid")} for statement in evaluation.matched
+            ],
+        }
+        with self._lock:
+            if len(self.entries) < MAX_DECISIONS:
+                self.entries.append(entry)
+
+    def control(self, method: str) -> tuple[str, dict[str, Any]]:
+        with self._lock:
+            if method == "GET":
+                return "200 OK", {"recording": self.recording, "decisions": list(self.entries)}
+            if method in ("POST", "PUT"):
+                self.recording, self.entries = True, []
+                return "200 OK", {"recording": True}
+            if method == "DELETE":
+                self.recording, self.entries = False, []
+                return "200 OK", {"recording": False}
+        return "405 Method Not Allowed", {"error": f"{method} not allowed on {DECISIONS_PATH}"}
+
+
 class EnforcementMiddleware:
-    """WSGI middleware: authorises DynamoDB / AWS Backup requests of IAM principals when enabled."""
+    """WSGI middleware: authorises requests of IAM principals and applies vault access policies, when enabled."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], settings: Settings = SETTINGS):
         self.app = app
         self.settings = settings
+        self.decisions = DecisionLog()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path in (DECISIONS_PATH, SESSIONS_PATH):
+            if path == SESSIONS_PATH:
+                status, payload = "200 OK", {"sessions": issued_sessions()}
+            else:
+                status, payload = self.decisions.control(environ.get("REQUEST_METHOD", "GET"))
+            data = json.dumps(payload).encode()
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            return [data]
         if not self.settings.iam_enforce:
             return self.app(environ, start_response)
         signature = signature_of(environ)
         if signature is None or signature.service not in ENFORCED_SERVICES:
             return self.app(environ, start_response)
         caller = find_caller(signature.access_key)
-        if caller is None:
+        if caller is None and signature.service != "backup":  # the root: only vault policies apply
             return self.app(environ, start_response)
         body = buffer_body(environ)
         denial = self._check(environ, signature, caller, body)
@@ -410,30 +745,63 @@ class EnforcementMiddleware:
         start_response(status, headers)
         return [data]
 
-    @staticmethod
-    def _check(environ: dict[str, Any], signature: Signature, caller: Caller, body: bytes) -> Denial | None:
+    def _check(self, environ: dict[str, Any], signature: Signature, caller: Caller | None, body: bytes) -> Denial | None:
+        from moto.iam.models import get_account_id_from
         from moto.utilities.utils import get_partition
 
-        arns = Arns(get_partition(signature.region), signature.region, caller.account_id)
-        requests = requests_of(signature.service, environ, _json(body), arns)
+        account_id = caller.account_id if caller is not None else get_account_id_from(signature.access_key)
+        arns = Arns(get_partition(signature.region), signature.region, account_id)
+        if signature.service == "backup":
+            found = backup_operation(environ.get("REQUEST_METHOD", "GET"), raw_path(environ))
+            if found is not None:
+                operation, params = found
+                target = vault_target(operation, params, _json(body), arns)
+                if target is not None:
+                    denial = vault_denial(signature.access_key, caller, f"backup:{operation}", target, arns)
+                    if denial is not None:
+                        return denial
+        if caller is None:
+            return None
         context = caller.context(signature.region)
-        for request in requests:
-            denial = authorise(caller, request, context)
+        for request in requests_of(signature.service, environ, body, arns):
+            request_context = {**context, **request.context} if request.context else context
+            denial = authorise(caller, request, request_context)
+            if self.decisions.recording:
+                identity = evaluate(caller.identity, request.action, request.resource, request_context)
+                self.decisions.record(caller, request, identity)
             if denial is not None:
                 return denial
         return None
 
 
-def requests_of(service: str, environ: dict[str, Any], body: dict[str, Any], arns: Arns) -> list[Request]:
-    """What a DynamoDB or AWS Backup request needs to be allowed to do (empty if unknown)."""
+def _target(environ: dict[str, Any]) -> str:
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    return target.rsplit(".", 1)[-1] if target else ""
+
+
+def requests_of(service: str, environ: dict[str, Any], raw: bytes | dict[str, Any], arns: Arns) -> list[Request]:
+    """What a request needs to be allowed to do (empty if unknown or if it needs nothing)."""
+    body = raw if isinstance(raw, dict) else _json(raw) if service not in ("iam", "sts") else {}
     if service == "dynamodb":
-        target = environ.get("HTTP_X_AMZ_TARGET", "")
-        return dynamodb_requests(target.rsplit(".", 1)[-1], body, arns) if target else []
+        operation = _target(environ)
+        return dynamodb_requests(operation, body, arns) if operation else []
+    if service == "kms":
+        operation = _target(environ)
+        return kms_requests(operation, body, arns) if operation else []
+    if service == "organizations":
+        operation = _target(environ)
+        return organizations_requests(operation) if operation else []
+    if service in ("iam", "sts"):
+        params = query_params(environ, raw if isinstance(raw, bytes) else b"")
+        operation = params.get("Action", "")
+        if not operation:
+            return []
+        return iam_requests(operation, params, arns) if service == "iam" else sts_requests(operation, params)
     found = backup_operation(environ.get("REQUEST_METHOD", "GET"), raw_path(environ))
     if found is None:
         return []
     operation, params = found
-    return backup_requests(operation, params, body, arns)
+    return backup_requests(operation, params, body, arns) + pass_role_requests(body)
 
 
 def raw_path(environ: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from iam_server import ACCOUNT_ID, IamEmulator, access_keys, client, document, s
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/breakglass"
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/orders"
 GUARD = document(
-    {"Effect": "Allow", "Action": ["dynamodb:*", "backup:*"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["dynamodb:*", "backup:*", "iam:PassRole"], "Resource": "*"},
     {
         "Effect": "Deny",
         "Action": ["dynamodb:DeleteBackup", "backup:DeleteRecoveryPoint", "backup:DeleteBackupSelection"],
@@ -101,7 +101,7 @@ def recovery_point(endpoint: str, vault: str = "guarded-vault") -> str:
 def access_denied(call: Any, **kwargs: Any) -> ClientError:
     with pytest.raises(ClientError) as caught:
         call(**kwargs)
-    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert caught.value.response["Error"]["Code"] in ("AccessDeniedException", "AccessDenied")  # (IAM, STS)
     return caught.value
 
 
@@ -269,17 +269,117 @@ def test_session_policy_limits_the_role(developer: dict[str, str], endpoint: str
     )
 
 
-def test_iam_sts_and_root_keys_are_not_restricted(endpoint: str) -> None:
+def test_iam_sts_kms_and_organizations_are_enforced_root_keys_are_not(endpoint: str) -> None:
     iam = client(endpoint, "iam")
     iam.create_user(UserName="nobody")
     keys = access_keys(iam, "nobody")
-    # a user without any policy still reaches IAM and STS (not enforced) ...
+    # GetCallerIdentity needs no permission, as on AWS ...
     assert client(endpoint, "sts", keys).get_caller_identity()["Arn"].endswith(":user/nobody")
-    client(endpoint, "iam", keys).list_users()
-    # ... and root keys reach everything
+    # ... everything else of IAM, STS, KMS and Organizations does, in each service's error shape
+    error = access_denied(client(endpoint, "iam", keys).list_users)
+    assert error.response["Error"]["Code"] == "AccessDenied"
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "iam:ListUsers on resource: *" in error.response["Error"]["Message"]
+    error = access_denied(client(endpoint, "sts", keys).assume_role, RoleArn=ROLE_ARN, RoleSessionName="xy")
+    assert error.response["Error"]["Code"] == "AccessDenied"
+    assert f"sts:AssumeRole on resource: {ROLE_ARN} " in error.response["Error"]["Message"]
+    key = client(endpoint, "kms").create_key()["KeyMetadata"]
+    client(endpoint, "kms").create_alias(AliasName="alias/orders", TargetKeyId=key["KeyId"])
+    error = access_denied(client(endpoint, "kms", keys).describe_key, KeyId="alias/orders")
+    assert error.response["Error"]["Code"] == "AccessDeniedException"
+    assert f"kms:DescribeKey on resource: {key['Arn']} " in error.response["Error"]["Message"]
+    error = access_denied(client(endpoint, "organizations", keys).describe_organization)
+    assert error.response["Error"]["Code"] == "AccessDeniedException"
+    # a role name resolves to the role's ARN with its path; the policy ARN is the iam:PolicyARN condition
+    iam.create_role(RoleName="app", Path="/service/", AssumeRolePolicyDocument=TRUST_ACCOUNT)
+    iam.put_user_policy(UserName="nobody", PolicyName="attach", PolicyDocument=document({
+        "Sid": "AttachOnlyReadOnly", "Effect": "Allow", "Action": "iam:AttachRolePolicy",
+        "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/service/app",
+        "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}}))
+    client(endpoint, "iam", keys).attach_role_policy(
+        RoleName="app", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    error = access_denied(client(endpoint, "iam", keys).attach_role_policy,
+                          RoleName="app", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    assert f"on resource: arn:aws:iam::{ACCOUNT_ID}:role/service/app " in error.response["Error"]["Message"]
+    # root keys reach everything
     create_table(client(endpoint, "dynamodb"))
     client(endpoint, "backup").list_backup_vaults()
+    client(endpoint, "iam").list_users()
     access_denied(client(endpoint, "dynamodb", keys).list_tables)
+
+
+def test_pass_role_and_every_action_a_vault_policy_names(endpoint: str) -> None:
+    """AWS Backup needs iam:PassRole for the role it is handed; a vault policy's Deny covers all it names."""
+    iam = client(endpoint, "iam")
+    iam.create_role(RoleName="breakglass", AssumeRolePolicyDocument=TRUST_ACCOUNT)
+    iam.create_user(UserName="ops")
+    iam.put_user_policy(UserName="ops", PolicyName="backup", PolicyDocument=document(
+        {"Sid": "Backup", "Effect": "Allow", "Action": ["backup:*", "dynamodb:*"], "Resource": "*"}))
+    keys = access_keys(iam, "ops")
+    backup = client(endpoint, "backup", keys)
+    create_table(client(endpoint, "dynamodb"))
+    backup.create_backup_vault(BackupVaultName="guarded-vault")
+    error = access_denied(backup.start_backup_job, BackupVaultName="guarded-vault", ResourceArn=TABLE_ARN,
+                          IamRoleArn=ROLE_ARN)
+    assert f"iam:PassRole on resource: {ROLE_ARN} " in error.response["Error"]["Message"]
+    iam.put_user_policy(UserName="ops", PolicyName="pass", PolicyDocument=document(
+        {"Sid": "PassToBackup", "Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE_ARN,
+         "Condition": {"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}}}))
+    job = backup.start_backup_job(BackupVaultName="guarded-vault", ResourceArn=TABLE_ARN, IamRoleArn=ROLE_ARN)
+    point = job["RecoveryPointArn"]
+    for _ in range(100):
+        if backup.describe_backup_job(BackupJobId=job["BackupJobId"])["State"] == "COMPLETED":
+            break
+        time.sleep(0.05)
+    client(endpoint, "backup").put_backup_vault_access_policy(BackupVaultName="guarded-vault", Policy=document(
+        {"Sid": "Guard", "Effect": "Deny", "Principal": "*",
+         "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle",
+                    "backup:PutBackupVaultAccessPolicy"], "Resource": "*"}))
+    for caller in (keys, None):  # the IAM user and the account's root alike
+        error = access_denied(client(endpoint, "backup", caller).update_recovery_point_lifecycle,
+                              BackupVaultName="guarded-vault", RecoveryPointArn=point,
+                              Lifecycle={"DeleteAfterDays": 1})
+        message = error.response["Error"]["Message"]
+        assert f"backup:UpdateRecoveryPointLifecycle on resource: {point} with an explicit deny in a " \
+               "resource-based policy" in message
+        access_denied(client(endpoint, "backup", caller).put_backup_vault_access_policy,
+                      BackupVaultName="guarded-vault", Policy=document({"Effect": "Allow", "Principal": "*",
+                                                                        "Action": "backup:*", "Resource": "*"}))
+    # what the policy does not name is not denied
+    backup.describe_recovery_point(BackupVaultName="guarded-vault", RecoveryPointArn=point)
+    client(endpoint, "backup").delete_backup_vault_access_policy(BackupVaultName="guarded-vault")
+    backup.update_recovery_point_lifecycle(BackupVaultName="guarded-vault", RecoveryPointArn=point,
+                                           Lifecycle={"DeleteAfterDays": 400})
+
+
+def test_the_statements_that_allowed_each_request_are_recorded(endpoint: str) -> None:
+    import json
+    import urllib.request
+
+    def control(method: str) -> Any:
+        request = urllib.request.Request(endpoint + "/_backupkit-iam/decisions", method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    iam = client(endpoint, "iam")
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=document(
+        {"Sid": "List", "Effect": "Allow", "Action": "dynamodb:List*", "Resource": "*"},
+        {"Sid": "Everything", "Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}))
+    keys = access_keys(iam, "reader")
+    assert control("POST") == {"recording": True}
+    dynamodb = client(endpoint, "dynamodb", keys)
+    dynamodb.list_tables()
+    access_denied(client(endpoint, "backup", keys).list_backup_vaults)
+    decisions = control("GET")["decisions"]
+    assert [(d["action"], d["allowed"], sorted(s["sid"] for s in d["statements"])) for d in decisions] == [
+        ("dynamodb:ListTables", True, ["Everything", "List"]),
+        ("backup:ListBackupVaults", False, []),
+    ]
+    assert decisions[0]["caller"].endswith(":user/reader") and decisions[0]["statements"][0]["policy"] == "read"
+    assert control("DELETE") == {"recording": False}
+    dynamodb.list_tables()
+    assert control("GET") == {"recording": False, "decisions": []}
 
 
 def test_nothing_is_denied_when_enforcement_is_off(developer: dict[str, str], endpoint: str) -> None:

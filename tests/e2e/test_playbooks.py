@@ -164,7 +164,8 @@ def test_playbook_follows_the_conventions(name: str) -> None:
         assert play["connection"] == "local" and play["gather_facts"] is False
         assert play["roles"][0]["role"] == "backupkit.dynamodb.session"
         assert set(play["module_defaults"]["group/backupkit.dynamodb.aws"]) == {
-            "region", "access_key", "secret_key", "session_token"}
+            "region", "profile", "access_key", "secret_key", "session_token"}
+        assert play["environment"] == "{{ session_environment | default({}) }}"
 
 
 SETUP_VARS = {"guard_attach_groups": [GROUP]}
