@@ -21,11 +21,17 @@ PYTEST := $(BIN)/python -m pytest
 PYTEST_WORKERS ?= 3
 PYTEST_ARGS ?= -q -ra -n $(PYTEST_WORKERS) --dist loadgroup
 BUILD_DIR := build
+# The amazon.aws 11 leg of the matrix: that release installed from this file into its own
+# collections path (CI has ../shared beside the clone). Absent file: the leg says so and skips.
+AMAZON_AWS_11_TARBALL ?= $(CURDIR)/../shared/vendor/amazon-aws-11.4.0.tar.gz
+AMAZON_AWS_11_VERSION := 11.4.0
+AMAZON_AWS_11_DIR := .cache/amazon-aws-$(AMAZON_AWS_11_VERSION)
 
 # Tools run from the venv.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup lint sanity unit integration test emulator build demo bench clean clean-venv lock
+.PHONY: help setup lint sanity unit integration test emulator build demo bench clean clean-venv lock e2e-amazon-aws-11 \
+	docs docs-lint molecule
 
 help:
 	@echo "make setup        create .venv from the pinned requirements (runs when they change)"
@@ -34,6 +40,10 @@ help:
 	@echo "make sanity       ansible-test sanity on a copy of the collection (Python $(SANITY_PYTHON))"
 	@echo "make unit         pytest emulator/tests and tests/unit"
 	@echo "make integration  pytest tests/integration (every target against the emulator)"
+	@echo "make e2e-amazon-aws-11  tests/e2e again, with amazon.aws $(AMAZON_AWS_11_VERSION) first on the collections path"
+	@echo "make molecule     the roles' Molecule scenarios (extensions/molecule/), each against its own emulator"
+	@echo "make docs         the documentation site (antsibull-docs + Sphinx) into $(BUILD_DIR)/docs"
+	@echo "make docs-lint    antsibull-docs lint-collection-docs --plugin-docs"
 	@echo "make emulator     run the emulator in the foreground on port $(EMULATOR_PORT)"
 	@echo "make build        build the collection tarball into $(BUILD_DIR)/"
 	@echo "make bench        benchmarks (ddb_csv_load against boto3 idioms); BENCH_ARGS=--skip-big to skip 1M rows"
@@ -81,16 +91,57 @@ integration: setup
 	$(PYTEST) $(PYTEST_ARGS) tests/integration
 	$(PYTEST) -q -ra -n 0 tests/e2e
 
+# The end-to-end journey (tests/e2e: playbooks setup to cleanup, fleet, AWX runner) against
+# amazon.aws 11: installed with ansible-galaxy into its own collections path, which the e2e
+# tests put first (tests/e2e/conftest.py checks that this is the amazon.aws Ansible finds).
+# community.aws stays the venv's (10.0.0, which accepts amazon.aws >= 10).
+e2e-amazon-aws-11: setup
+	@if [ ! -f "$(AMAZON_AWS_11_TARBALL)" ]; then \
+		echo "== e2e amazon.aws $(AMAZON_AWS_11_VERSION): SKIPPED, $(AMAZON_AWS_11_TARBALL) is absent (set AMAZON_AWS_11_TARBALL=...)"; \
+		exit 0; fi; \
+	rm -rf $(AMAZON_AWS_11_DIR) && \
+	ansible-galaxy collection install --no-deps --force -p $(AMAZON_AWS_11_DIR) "$(AMAZON_AWS_11_TARBALL)" >/dev/null && \
+	echo "== pytest (one process): tests/e2e with amazon.aws $(AMAZON_AWS_11_VERSION) from $(AMAZON_AWS_11_DIR)" && \
+	BACKUPKIT_E2E_COLLECTIONS_PATH=$(CURDIR)/$(AMAZON_AWS_11_DIR) BACKUPKIT_E2E_AMAZON_AWS_VERSION=$(AMAZON_AWS_11_VERSION) \
+		$(PYTEST) -q -ra -n 0 -p no:cacheprovider tests/e2e
+
+# antsibull-docs copies the collection and its dependencies with `git ls-files` when they sit in
+# a git work tree; the venv's amazon.aws and community.aws are inside this one but ignored, so
+# git must not look above them (GIT_CEILING_DIRECTORIES), or nothing of them would be copied.
+docs-lint: setup
+	@SECONDS=0; rc=0; GIT_CEILING_DIRECTORIES=$(CURDIR) antsibull-docs lint-collection-docs --plugin-docs . || rc=$$?; \
+		echo "== docs lint: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $${SECONDS}s"; exit $$rc
+
+# The documentation site: every module, plugin and role page, and the guides, as HTML.
+docs: setup
+	@GIT_CEILING_DIRECTORIES=$(CURDIR) $(BIN)/python hacking/docsite.py --dest $(BUILD_DIR)/docs
+
+# Molecule finds the scenarios under extensions/molecule/ (the repository root is a collection);
+# the collection resolves through the venv's link.
+molecule: setup
+	@SECONDS=0; rc=0; ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(VENV)/collections \
+		molecule -c extensions/molecule/config.yml test --all || rc=$$?; \
+		echo "== molecule: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $${SECONDS}s"; exit $$rc
+
 # Every phase runs even when an earlier one failed; the failures are named before the last
 # pytest run, so pytest's summary line closes the output. Exit status: non-zero if any failed.
 # tests/e2e runs first, in one process: each of its files drives one emulator through a
-# sequence of playbook runs. Then everything else runs in parallel (PYTEST_WORKERS).
+# sequence of playbook runs; meanwhile the amazon.aws 11 leg runs tests/e2e again in the
+# background, and Molecule follows the first e2e run. Then everything else runs in parallel
+# (PYTEST_WORKERS).
 test: setup
-	@failed=""; \
+	@failed=""; mkdir -p $(BUILD_DIR); \
 	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
 	$(MAKE) --no-print-directory sanity || failed="$$failed sanity"; \
+	$(MAKE) --no-print-directory docs-lint || failed="$$failed docs-lint"; \
+	echo "== in the background: make e2e-amazon-aws-11 (output below when it ends)"; \
+	( $(MAKE) --no-print-directory e2e-amazon-aws-11 > $(BUILD_DIR)/e2e-amazon-aws-11.log 2>&1; \
+	  echo $$? > $(BUILD_DIR)/e2e-amazon-aws-11.rc ) & matrix=$$!; \
 	echo "== pytest (one process): tests/e2e"; \
 	$(PYTEST) -q -ra -n 0 tests/e2e || failed="$$failed e2e"; \
+	$(MAKE) --no-print-directory molecule || failed="$$failed molecule"; \
+	wait $$matrix; cat $(BUILD_DIR)/e2e-amazon-aws-11.log; \
+	[ "$$(cat $(BUILD_DIR)/e2e-amazon-aws-11.rc)" = 0 ] || failed="$$failed e2e-amazon-aws-11"; \
 	if [ -n "$$failed" ]; then echo "== FAILED:$$failed (the last pytest run follows)"; fi; \
 	echo "== pytest ($(PYTEST_WORKERS) workers): emulator/tests tests/unit tests/integration"; \
 	$(PYTEST) $(PYTEST_ARGS) emulator/tests tests/unit tests/integration || exit $$?; \

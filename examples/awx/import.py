@@ -70,7 +70,15 @@ class AWX:
         except urllib.error.HTTPError as error:
             detail = error.read().decode(errors="replace")
             raise AWXError(f"{method} {path} answered {error.code}: {detail}") from None
-        return json.loads(payload) if payload.strip() else None
+        except urllib.error.URLError as error:  # refused, unknown host, TLS failure
+            raise AWXError(f"cannot reach AWX at {self.base}: {error.reason}") from None
+        except OSError as error:  # a timeout or a reset connection, after it was opened
+            raise AWXError(f"cannot reach AWX at {self.base}: {error}") from None
+        try:
+            return json.loads(payload) if payload.strip() else None
+        except ValueError:
+            raise AWXError(f"{method} {path}: {self.base} answered with something that is not JSON; "
+                           "is it AWX's URL?") from None
 
     def find(self, kind: str, name: str, **filters: Any) -> dict[str, Any] | None:
         query = urllib.parse.urlencode({"name": name, **filters})

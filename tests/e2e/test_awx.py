@@ -40,6 +40,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 from backupkit_emulator.process import EmulatorProcess as Emulator
+from conftest import collections_path
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-awx")
@@ -437,6 +438,7 @@ def awx_private_data_dir(root: Path) -> Path:
     """
     private = root / "private"
     shutil.copytree(REPO / "playbooks", private / "project" / "playbooks")
+    shutil.copytree(EXAMPLES / "playbooks", private / "project" / "examples" / "awx" / "playbooks")
     shutil.copy2(REPO / "ansible.cfg", private / "project" / "ansible.cfg")
     (private / "inventory").mkdir(parents=True)
     # AWX's inventory for cloud APIs: localhost, local connection (as in its Demo Inventory).
@@ -461,7 +463,7 @@ def awx_credential_environment(endpoint: str, collections: Path) -> dict[str, st
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SECURITY_TOKEN": SECURITY_TOKEN,
         "AWS_ENDPOINT_URL": endpoint,
-        "ANSIBLE_COLLECTIONS_PATH": str(collections),
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(collections),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_DEPRECATION_WARNINGS": "0",
     }
@@ -637,7 +639,7 @@ def test_workflow_passes_what_each_step_needs() -> None:
         for identifier, node in nodes.items():
             stem, template = templates[node["unified_job_template"]]
             roles = playbook_roles(REPO / template["playbook"])
-            known = "\n".join(role_texts(role) for role in roles)
+            known = "\n".join(role_texts(role) for role in roles) + (REPO / template["playbook"]).read_text()
             # The workflow survey's variables reach every node: each must mean something there.
             for variable in workflow_vars:
                 assert re.search(rf"\b{variable}\b", known), f"{identifier}: workflow variable {variable} unused"
@@ -655,6 +657,115 @@ def test_workflow_passes_what_each_step_needs() -> None:
                 for role in playbook_roles(REPO / ancestor_template["playbook"]):
                     produced |= set_stats_keys(role)
             assert wanted <= produced, f"{identifier}: {sorted(wanted - produced)} come from no earlier step's set_stats"
+
+
+# AWX's rules for running a workflow job (awx/main/scheduler/dag_workflow.py): a node runs when
+# an edge of a finished parent fires (success_nodes and always_nodes after a success,
+# failure_nodes and always_nodes after a failure); the workflow job fails when a failed node has
+# neither failure nor always children ("no error handling path"), and succeeds otherwise.
+
+
+def run_workflow(nodes: dict[str, dict[str, Any]], failing: set[str]) -> tuple[str, list[str]]:
+    """The workflow job's status and the nodes that ran, in order, when the nodes in `failing` fail."""
+    children = {child for node in nodes.values() for edge in ("success_nodes", "failure_nodes", "always_nodes")
+                for child in node.get(edge, [])}
+    queue = [identifier for identifier in nodes if identifier not in children]
+    ran: list[str] = []
+    failed_without_handler = False
+    while queue:
+        identifier = queue.pop(0)
+        if identifier in ran:
+            continue
+        ran.append(identifier)
+        node = nodes[identifier]
+        if identifier in failing:
+            fired = node.get("failure_nodes", []) + node.get("always_nodes", [])
+            failed_without_handler |= not fired
+        else:
+            fired = node.get("success_nodes", []) + node.get("always_nodes", [])
+        queue.extend(fired)
+    return ("failed" if failed_without_handler else "successful"), ran
+
+
+def playbook_always_fails(playbook: Path) -> bool:
+    """Every task of every play is an unconditional ansible.builtin.fail."""
+    tasks = [task for play in yaml.safe_load(playbook.read_text()) for task in play.get("tasks", [])]
+    return bool(tasks) and all("ansible.builtin.fail" in task and "when" not in task for task in tasks)
+
+
+def test_workflow_ends_failed_when_a_step_fails_and_still_cleans_up() -> None:
+    """Under AWX's rules the example workflow succeeds only when every step succeeded; when any
+    step fails, the clean-up node (cleanup, list only) runs and the workflow job ends failed."""
+    templates = {template["name"]: template for template in job_templates().values()}
+    nodes = {node["identifier"]: node for node in load_json(EXAMPLES / "workflow_nodes" / "backup_restore_verify.json")}
+    for identifier, node in nodes.items():
+        # AWX refuses a node with always children and success/failure children at once.
+        assert not (node.get("always_nodes") and (node.get("success_nodes") or node.get("failure_nodes"))), identifier
+    # The steps: from the first node along the success edges (setup, backup, restore).
+    children = {child for node in nodes.values() for edge in ("success_nodes", "failure_nodes", "always_nodes")
+                for child in node.get(edge, [])}
+    [step] = [identifier for identifier in nodes if identifier not in children]
+    steps: list[str] = []
+    while step:
+        steps.append(step)
+        step = (nodes[step].get("success_nodes") or [""])[0]
+    assert len(steps) >= 3, steps
+    cleanup = [identifier for identifier, node in nodes.items()
+               if templates[node["unified_job_template"]]["playbook"] == "playbooks/cleanup.yml"]
+    # Nodes whose playbook does nothing but fail (unconditionally) fail whenever they run.
+    always_fail = {identifier for identifier, node in nodes.items()
+                   if playbook_always_fails(REPO / templates[node["unified_job_template"]]["playbook"])}
+    assert always_fail, "no node ends the failure path failed"
+    assert cleanup and all(nodes[identifier]["extra_data"].get("cleanup_confirm") is False for identifier in cleanup)
+
+    status, ran = run_workflow(nodes, failing=always_fail)
+    assert status == "successful", ran
+    assert ran == steps and not set(ran) & set(cleanup), ran
+
+    for failing_step in steps:
+        status, ran = run_workflow(nodes, failing={failing_step, *always_fail})
+        assert status == "failed", f"a failed {failing_step} leaves the workflow {status}: {ran}"
+        assert set(cleanup) & set(ran), f"a failed {failing_step} runs no clean-up: {ran}"
+        # Clean-up comes before what makes the workflow fail, and nothing after the failed step runs.
+        assert ran.index(failing_step) < min(ran.index(c) for c in cleanup if c in ran)
+        assert not set(ran) & set(steps[steps.index(failing_step) + 1:]), ran
+    # A clean-up that fails itself fails the workflow too.
+    status, ran = run_workflow(nodes, failing={steps[0], *cleanup, *always_fail})
+    assert status == "failed", ran
+
+
+def test_the_failure_node_fails_through_ansible_runner(tmp_path: Path) -> None:
+    """The template at the end of the failure path fails as an AWX job (status failed), naming the table."""
+    private = awx_private_data_dir(tmp_path)
+    [stem] = [stem for stem, template in job_templates().items() if template["name"] == "backupkit.dynamodb workflow failed"]
+    env = {"ANSIBLE_NOCOLOR": "1"}
+    result = launch(private, "failed", stem, env, workflow={"table_name": "awx_orders"})
+    assert result.rc != 0 and result.status == "failed", result.explain()
+    assert result.task_statuses("Fail the workflow, after its clean-up step ran") == ["runner_on_failed"], result.explain()
+    assert "awx_orders" in result.stdout, result.explain()
+
+
+def closed_loopback_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_import_script_says_in_one_line_that_the_controller_is_unreachable() -> None:
+    """Against a closed port, import.py exits non-zero with one line naming the URL, no traceback."""
+    host = f"http://127.0.0.1:{closed_loopback_port()}"
+    completed = subprocess.run(
+        [sys.executable, str(EXAMPLES / "import.py"), "--host", host, "--token", "t0ken"],
+        capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL,
+    )
+    assert completed.returncode != 0, completed
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in completed.stderr, completed.stderr
+    assert lines[0].startswith("error: cannot reach AWX at " + host), lines
+    assert completed.stdout == "", completed.stdout
 
 
 # --- 4. examples/awx/import.py against a stand-in for AWX's API ----------------------------
@@ -789,7 +900,7 @@ def test_import_script_creates_the_templates_and_the_workflow(capsys: pytest.Cap
         created = awx.by_name("job_templates", template["name"])
         assert created["playbook"] == template["playbook"] and created["extra_vars"] == template["extra_vars"]
         assert created["project"] == awx.by_name("projects", "backupkit.dynamodb")["id"]
-        assert created["credentials"] == [credential]
+        assert created["credentials"] == ([credential] if template["credentials"] else [])
         assert created["survey_spec"] == (survey_of(stem) or {}) and created["survey_enabled"] == bool(survey_of(stem))
     [workflow] = awx.objects["workflow_job_templates"].values()
     nodes = {n["id"]: n for n in awx.objects["workflow_job_template_nodes"].values()}

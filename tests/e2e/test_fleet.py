@@ -24,6 +24,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 from backupkit_emulator.process import EmulatorProcess as Emulator
+from conftest import collections_path
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-fleet")
@@ -120,7 +121,7 @@ def environment(emulator: Emulator, workdir: Path, report_dir: Path) -> dict[str
         AWS_REGION=REGION,
         AWS_DEFAULT_REGION=REGION,
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=str(workdir / "collections"),
+        ANSIBLE_COLLECTIONS_PATH=collections_path(workdir / "collections"),
         ANSIBLE_CALLBACKS_ENABLED="backupkit.dynamodb.fleet_report",
         BACKUPKIT_REPORT_DIR=str(report_dir),
         BACKUPKIT_REPORT_NAME="fleet",

@@ -24,6 +24,7 @@ import boto3
 import pytest
 import yaml
 from backupkit_emulator.process import EmulatorProcess
+from conftest import collections_path as e2e_collections_path
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-playbooks")
@@ -108,6 +109,7 @@ def play(emulator: Any, collections_path: Path, aws: Any) -> Any:
     """Run ansible-playbook backupkit.dynamodb.<name> with extra vars; the Result."""
     env = RUNNER.ansible_environment(emulator.endpoint, collections_path)
     env.pop("ANSIBLE_ROLES_PATH", None)
+    env["ANSIBLE_COLLECTIONS_PATH"] = e2e_collections_path(collections_path)
     aws("iam").create_group(GroupName=GROUP)
 
     def run(name: str, *extra_vars: dict[str, Any]) -> Result:
