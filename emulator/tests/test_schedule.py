@@ -300,6 +300,10 @@ def test_region_opt_out_and_cold_storage_and_vault_lock(env: dict[str, Any], end
         backup.delete_recovery_point(BackupVaultName="locked", RecoveryPointArn=fits["RecoveryPointArn"])
     assert refused.value.response["Error"]["Code"] == "InvalidRequestException"
     assert "minimum retention" in refused.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as longer:
+        backup.update_recovery_point_lifecycle(BackupVaultName="locked", RecoveryPointArn=fits["RecoveryPointArn"],
+                                               Lifecycle={"DeleteAfterDays": 45})
+    assert "maximum retention period of the backup vault (30 days)" in longer.value.response["Error"]["Message"]
 
     advanced = states[("vault-a", 92)]["RecoveryPointArn"]
     describe = lambda: backup.describe_recovery_point(BackupVaultName="vault-a", RecoveryPointArn=advanced)  # noqa: E731

@@ -555,7 +555,11 @@ class RecoveryPointsBackendMixin:
         self, vault_name: str, recovery_point_arn: str, lifecycle: dict[str, Any] | None
     ) -> RecoveryPoint:
         recovery_point = self._recovery_point_in(vault_name, recovery_point_arn)
-        recovery_point.lifecycle = validate_lifecycle(lifecycle)
+        lifecycle = validate_lifecycle(lifecycle)
+        violation = self._lock_violation(self.vaults.get(vault_name), lifecycle)  # jobs mixin
+        if violation:
+            raise InvalidRequestException(msg=violation)
+        recovery_point.lifecycle = lifecycle
         from .schedule import schedule_deletion
 
         schedule_deletion(self, recovery_point)
