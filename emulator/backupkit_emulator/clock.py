@@ -166,23 +166,23 @@ def utcnow() -> datetime:
     return CLOCK.now()
 
 
-_installed = False
-
-
 def install() -> None:
     """Route moto's ``utcnow`` through the clock: in moto.core.utils (which ``unix_time`` reads) and in
-    every already-imported module that took it by name. Modules imported later get ours."""
-    global _installed
-    if _installed:
-        return
+    every already-imported module that took it by name. Modules imported later get ours; calling this
+    again (after more modules were imported) sweeps again."""
     import moto.core.utils as utils
 
     original = utils.utcnow
-    utils.utcnow = utcnow
+    if original is not utcnow:
+        _originals.append(original)
+        utils.utcnow = utcnow
     for module in list(sys.modules.values()):
         name = getattr(module, "__name__", "") or ""
         if not (name.startswith("moto") or name.startswith("backupkit_emulator")):
             continue
-        if getattr(module, "utcnow", None) is original:
+        if any(getattr(module, "utcnow", None) is old for old in _originals):
             setattr(module, "utcnow", utcnow)
-    _installed = True
+
+
+#: moto's own utcnow (kept to recognise modules that imported it by name)
+_originals: list[Callable[[], datetime]] = []

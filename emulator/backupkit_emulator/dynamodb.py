@@ -319,6 +319,28 @@ def _list_backups(self: Any) -> Any:
     return DynamoResult(response)
 
 
+#: DeleteBackup's answer for a backup AWS Backup made: it is deleted through AWS Backup
+#: (DeleteRecoveryPoint or the rule's lifecycle), never through DynamoDB.
+AWS_BACKUP_DELETE_MESSAGE = (
+    "Backup {arn} was created by AWS Backup and can only be deleted through AWS Backup "
+    "(DeleteRecoveryPoint)."
+)
+
+
+def _delete_backup(self: Any) -> Any:
+    """DeleteBackup refuses a backup AWS Backup manages (BackupType AWS_BACKUP), as AWS does."""
+    from moto.dynamodb.exceptions import MockValidationException
+
+    arn = self.body.get("BackupArn")
+    backup = self.dynamodb_backend.backups.get(arn) if arn else None
+    if backup is not None and getattr(backup, "type", None) == "AWS_BACKUP":
+        raise MockValidationException(AWS_BACKUP_DELETE_MESSAGE.format(arn=arn))
+    return _original_delete_backup(self)
+
+
+_original_delete_backup: Any = None
+
+
 def install() -> None:
     """Patch moto's DynamoDB models and responses (idempotent)."""
     global _installed
@@ -334,4 +356,7 @@ def install() -> None:
     ddb_models.RestoredPITTable = BackupkitRestoredPITTable
     ddb_models.Backup = BackupkitBackup
     DynamoHandler.list_backups = _list_backups
+    global _original_delete_backup
+    _original_delete_backup = DynamoHandler.delete_backup
+    DynamoHandler.delete_backup = _delete_backup
     _installed = True

@@ -228,12 +228,13 @@ class FaultMiddleware:
         code = "InternalFailure" if protocol in ("query", "ec2", "rest-xml") else "InternalServerError"
         detail = f": {type(exc).__name__}: {exc}" if exc is not None else ""
         return self._fail(environ, start_response, service or "", 500, code,
-                          "The request processing has failed because of an unknown error" + detail)
+                          "The request processing has failed because of an unknown error" + detail, drain=False)
 
     @staticmethod
     def _fail(environ: dict[str, Any], start_response: Callable[..., Any], service: str,
-              status: int, code: str, message: str) -> list[bytes]:
-        _drain(environ)
+              status: int, code: str, message: str, drain: bool = True) -> list[bytes]:
+        if drain:  # not once moto has read the body: a second read would wait for bytes never sent
+            _drain(environ)
         status_line, headers, body = error_response(service, status, code, message)
         headers = headers + [("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Length", str(len(body)))]
         start_response(status_line, headers)
@@ -266,7 +267,8 @@ class FaultMiddleware:
             except ValueError as exc:
                 status, payload = "400 Bad Request", {"error": str(exc)}
         elif name == "clock" and method == "GET":
-            payload = CLOCK.as_dict()
+            with LOCK:  # not while an advance runs (the clock then stands at each event)
+                payload = CLOCK.as_dict()
         elif name == "clock" and method in ("POST", "PUT", "PATCH"):
             raw = _drain(environ)
             try:

@@ -64,3 +64,12 @@ def control(endpoint: str, **settings: Any) -> dict[str, Any]:
     )
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())
+
+
+BACKUP_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def make_role(iam: Any, name: str = "backup-role") -> str:
+    """An IAM role AWS Backup can assume (CreateBackupSelection checks that it exists); its ARN."""
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=BACKUP_TRUST)["Role"]["Arn"]

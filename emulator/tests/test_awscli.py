@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from conftest import make_role
+
 AWS_CLI = Path(sys.executable).with_name("aws")
 ROLE_ARN = "arn:aws:iam::123456789012:role/backup-role"
 
@@ -54,6 +56,7 @@ def protected_table(client: Any) -> dict[str, Any]:
     ddb.put_item(TableName="order_transaction", Item={"order_id": {"S": "o-1"}, "item_id": {"S": "i-1"}})
     for name in ("vault-a", "vault-b"):
         backup.create_backup_vault(BackupVaultName=name)
+    make_role(client("iam"))
     plan_ids = []
     for name in ("plan-a", "plan-b"):
         plan = backup.create_backup_plan(

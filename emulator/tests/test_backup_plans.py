@@ -181,7 +181,10 @@ def test_deleted_plan_is_gone_for_get_update_and_delete_but_its_versions_remain(
     assert [v["VersionId"] for v in versions] == [created["VersionId"]]
 
 
-def test_plan_with_selections_cannot_be_deleted(backup: Any) -> None:
+def test_plan_with_selections_cannot_be_deleted(backup: Any, client: Any) -> None:
+    from conftest import make_role
+
+    make_role(client("iam"), "backup")
     plan_id = backup.create_backup_plan(BackupPlan=plan_input())["BackupPlanId"]
     selection_id = backup.create_backup_selection(
         BackupPlanId=plan_id,

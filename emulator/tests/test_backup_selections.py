@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from backupkit_emulator.backup.models import backup_backends
+from conftest import make_role
 
 ROLE = "arn:aws:iam::123456789012:role/backup-role"
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
@@ -27,7 +28,8 @@ def backup(client: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def plan_id(backup: Any) -> str:
+def plan_id(backup: Any, client: Callable[..., Any]) -> str:
+    make_role(client("iam"))
     backup.create_backup_vault(BackupVaultName="vault-a")
     plan = {"BackupPlanName": "daily", "Rules": [{"RuleName": "r", "TargetBackupVaultName": "vault-a"}]}
     return backup.create_backup_plan(BackupPlan=plan)["BackupPlanId"]
@@ -181,3 +183,22 @@ def test_backend_selections_for_plan(backup: Any, plan_id: str) -> None:
     assert found.selection_id == selection_id
     assert found.backup_selection["Resources"] == [TABLE]
     assert backend.selections_for_plan("unknown-plan") == []
+
+
+def test_a_role_that_does_not_exist_is_refused_as_aws_refuses_a_role_it_cannot_assume(
+    backup: Any, plan_id: str
+) -> None:
+    missing = "arn:aws:iam::123456789012:role/not-there"
+    with pytest.raises(ClientError) as exc:
+        backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection={
+            "SelectionName": "x", "IamRoleArn": missing, "Resources": [TABLE]})
+    assert error_code(exc) == "InvalidParameterValueException"
+    assert exc.value.response["Error"]["Message"] == f"IAM Role {missing} cannot be assumed by AWS Backup"
+    assert backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+
+
+def test_not_given_lists_come_back_empty(backup: Any, plan_id: str) -> None:
+    selection_id = backup.create_backup_selection(
+        BackupPlanId=plan_id, BackupSelection=selection(Resources=[TABLE]))["SelectionId"]
+    got = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)["BackupSelection"]
+    assert got["NotResources"] == [] and got["ListOfTags"] == [] and got["Conditions"] == EMPTY_CONDITIONS

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from backupkit_emulator.backup.cron import CronError, next_fire, parse
 from backupkit_emulator.backup.selections import selection_matches
-from conftest import control
+from conftest import control, make_role
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/backup-role"
@@ -152,7 +152,8 @@ def env(client: Callable[..., Any], endpoint: str) -> dict[str, Any]:
     clock(endpoint, now=START)
     ddb, backup = client("dynamodb"), client("backup")
     backup.create_backup_vault(BackupVaultName="vault-a")
-    return {"ddb": ddb, "backup": backup, "endpoint": endpoint}
+    make_role(client("iam"))
+    return {"ddb": ddb, "backup": backup, "endpoint": endpoint, "iam": client("iam")}
 
 
 TAGGED = {"StringEquals": [{"ConditionKey": "aws:ResourceTag/backup", "ConditionValue": "daily"}]}
@@ -173,6 +174,7 @@ def daily_scenario(env: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_daily_rule_backs_up_what_its_selections_match_once_a_day(env: dict[str, Any]) -> None:
     backup, ddb = env["backup"], env["ddb"]
+    backup.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})  # DynamoDB backups
     made = daily_scenario(env)
     assert jobs(backup) == []  # nothing runs before the schedule says so
     clock(env["endpoint"], advance_seconds=86400)
@@ -197,7 +199,10 @@ def test_a_daily_rule_backs_up_what_its_selections_match_once_a_day(env: dict[st
     restored = backup.start_restore_job(
         RecoveryPointArn=next(j for j in day_one if j["ResourceArn"] == made["orders"])["RecoveryPointArn"],
         IamRoleArn=ROLE, Metadata={"targetTableName": "orders-restored"})
-    assert ddb.scan(TableName="orders-restored")["Count"] == 1 and restored["RestoreJobId"]
+    assert ddb.scan(TableName="orders-restored")["Count"] == 1
+    by_resource = backup.list_restore_jobs_by_protected_resource(ResourceArn=made["orders"])["RestoreJobs"]
+    assert [job["RestoreJobId"] for job in by_resource] == [restored["RestoreJobId"]]
+    assert backup.list_restore_jobs_by_protected_resource(ResourceArn=made["users"])["RestoreJobs"] == []
 
     # 40 more days: 41 daily runs; those whose DeleteAt (35 days) passed are gone, with their DynamoDB backups
     clock(env["endpoint"], advance_seconds=40 * 86400)
@@ -207,8 +212,12 @@ def test_a_daily_rule_backs_up_what_its_selections_match_once_a_day(env: dict[st
     points = backup.list_recovery_points_by_resource(ResourceArn=made["orders"])["RecoveryPoints"]
     assert sorted(p["CreationDate"].replace(tzinfo=None) for p in points) == kept
     assert len(jobs(backup)) == 2 * 41
-    ddb_backups = ddb.list_backups(TableName="orders")["BackupSummaries"]
-    assert len(ddb_backups) == (0 if points and points[0]["RecoveryPointArn"].startswith("arn:aws:backup") else len(kept))
+    ddb_backups = ddb.list_backups(TableName="orders", BackupType="AWS_BACKUP")["BackupSummaries"]
+    assert sorted(b["BackupArn"] for b in ddb_backups) == sorted(p["RecoveryPointArn"] for p in points)
+    # DynamoDB refuses to delete a backup AWS Backup manages
+    with pytest.raises(ClientError) as refused:
+        ddb.delete_backup(BackupArn=points[0]["RecoveryPointArn"])
+    assert "can only be deleted through AWS Backup" in refused.value.response["Error"]["Message"]
     last = backup.get_backup_plan(BackupPlanId=made["plan"]["BackupPlanId"])["LastExecutionDate"]
     assert last.replace(tzinfo=None) == runs[-1]
 
@@ -227,6 +236,7 @@ def test_same_state_and_same_advance_give_the_same_result(env: dict[str, Any], e
     CLOCK.reset()
     clock(endpoint, now=START)
     env["backup"].create_backup_vault(BackupVaultName="vault-a")
+    make_role(env["iam"])
     assert outcome() == first and len(first) == 20
 
 

@@ -628,6 +628,20 @@ class JobsBackendMixin:
         return sorted(jobs, key=lambda job: job.creation_date, reverse=True)
 
 
+    def list_restore_jobs_by_protected_resource(
+        self, resource_arn: str, status: str | None = None,
+        created_after: datetime | None = None, created_before: datetime | None = None,
+    ) -> list[RestoreJob]:
+        """Restore jobs of recovery points of one resource, newest first, filtered like AWS's By* parameters."""
+        jobs = [
+            job for job in self.restore_jobs.values()
+            if job.source_resource_arn == resource_arn
+            and (status is None or job.status == status)
+            and in_window(job.recovery_point_creation_date, created_before, created_after)
+        ]
+        return sorted(jobs, key=lambda job: job.creation_date, reverse=True)
+
+
 def _restore_metadata(metadata: dict[str, str]) -> dict[str, str]:
     """Validate StartRestoreJob's DynamoDB metadata; fill encryptionType's default."""
     result = {str(key): str(value) for key, value in metadata.items()}
@@ -756,6 +770,19 @@ class JobsResponseMixin:
     def describe_restore_job(self) -> ActionResult:
         job = self.backup_backend.describe_restore_job(uri_param(self, "restoreJobId"))
         return ActionResult(job.describe())
+
+    def list_restore_jobs_by_protected_resource(self) -> ActionResult:
+        resource_arn = uri_param(self, "resourceArn")
+        if resource_arn.endswith("/restore-jobs/"):
+            resource_arn = resource_arn[: -len("/restore-jobs/")]
+        before, after = time_filters(
+            self.querystring, "recoveryPointCreationDateBefore", "recoveryPointCreationDateAfter"
+        )
+        jobs = self.backup_backend.list_restore_jobs_by_protected_resource(
+            resource_arn, status=query_param(self.querystring, "status"), created_after=after, created_before=before
+        )
+        page, token = list_page(jobs, self.querystring)
+        return ActionResult(compact({"RestoreJobs": [job.describe() for job in page], "NextToken": token}))
 
     def list_restore_jobs(self) -> ActionResult:
         filters = _list_filters(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
@@ -31,6 +32,7 @@ from ..clock import CLOCK
 from .cron import CronError, next_fire
 
 _sequence = itertools.count()
+logger = logging.getLogger(__name__)
 
 
 def _backends() -> Iterator[tuple[str, str, Any]]:
@@ -134,8 +136,8 @@ def run_rule(backend: Any, plan: Any, rule: dict[str, Any], at: datetime) -> lis
     }
     jobs = []
     for arn, selection in assigned_resources(backend, plan.backup_plan_id).items():
-        jobs.append(
-            backend.start_backup_job(
+        try:
+            job = backend.start_backup_job(
                 backup_vault_name=rule.get("TargetBackupVaultName"),
                 resource_arn=arn,
                 iam_role_arn=selection.iam_role_arn,
@@ -145,7 +147,10 @@ def run_rule(backend: Any, plan: Any, rule: dict[str, Any], at: datetime) -> lis
                 recovery_point_tags=rule.get("RecoveryPointTags"),
                 created_by=created_by,
             )
-        )
+        except Exception as error:  # noqa: BLE001 - a rule AWS would not run for this resource
+            logger.warning("scheduled run of %s/%s skipped %s: %s", plan.backup_plan_id, rule.get("RuleId"), arn, error)
+            continue
+        jobs.append(job)
     versions = getattr(backend, "plan_versions", {}).get(plan.backup_plan_id) or []
     for version in versions:
         if version.version_id == plan.version_id:

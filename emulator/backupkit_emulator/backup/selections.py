@@ -1,9 +1,13 @@
 """AWS Backup: selections (resource assignments), which moto lacks.
 
 A selection belongs to a live backup plan. AWS stores the BackupSelection document
-as given, except that ``Conditions`` always comes back with all four operators
+as given, except that ``NotResources`` and ``ListOfTags`` come back as empty lists
+when not given and ``Conditions`` always comes back with all four operators
 (``StringEquals``, ``StringNotEquals``, ``StringLike``, ``StringNotLike``), empty
 lists for those not given; amazon.aws.backup_selection relies on that form.
+CreateBackupSelection refuses a role that does not exist as AWS refuses a role it
+cannot assume (InvalidParameterValueException "IAM Role ARN cannot be assumed by
+AWS Backup"). :func:`assigned_resources` evaluates what a plan's selections assign.
 """
 
 from __future__ import annotations
@@ -53,9 +57,34 @@ def validate_selection(selection: Any) -> None:
         raise InvalidParameterValueException(f"Invalid IAM role ARN: {role}")
 
 
+def role_problem(role_arn: str) -> str | None:
+    """AWS Backup's answer when it cannot assume the selection's role (here: the role does not exist).
+
+    AWS cannot tell a missing role from one IAM has not propagated yet, and answers both
+    with this message; clients retry on it for a while (amazon.aws and our modules do).
+    """
+    from moto.iam.models import iam_backends
+
+    match = re.match(r"^arn:(?P<partition>aws[a-zA-Z-]*):iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)$",
+                     role_arn)
+    if match is None:
+        return None  # the ARN's form was checked before
+    backend = iam_backends[match.group("account")][match.group("partition")]
+    try:
+        role = backend.get_role(match.group("name"))
+    except Exception:  # moto raises NoSuchEntity
+        role = None
+    if role is None or getattr(role, "arn", role_arn) != role_arn:
+        return f"IAM Role {role_arn} cannot be assumed by AWS Backup"
+    return None
+
+
 def stored_selection(selection: dict[str, Any]) -> dict[str, Any]:
-    """The document as AWS keeps it: as given, Conditions with all four operators."""
+    """The document as AWS keeps it: as given, with NotResources and ListOfTags empty lists
+    when not given and Conditions with all four operators (amazon.aws's target asserts these)."""
     stored = copy.deepcopy(selection)
+    stored["NotResources"] = stored.get("NotResources") or []
+    stored["ListOfTags"] = stored.get("ListOfTags") or []
     conditions = stored.get("Conditions") or {}
     stored["Conditions"] = {op: conditions.get(op) or [] for op in CONDITION_OPERATORS}
     return stored
@@ -134,6 +163,9 @@ class SelectionsBackendMixin:
                 if existing.creator_request_id == creator_request_id:
                     return existing
         validate_selection(backup_selection)
+        problem = role_problem(backup_selection["IamRoleArn"])
+        if problem:
+            raise InvalidParameterValueException(problem)
         selection = Selection(backup_plan_id, backup_selection, creator_request_id)
         self.selections.setdefault(backup_plan_id, {})[selection.selection_id] = selection
         return selection

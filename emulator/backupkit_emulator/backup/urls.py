@@ -38,6 +38,7 @@ url_paths = {
     "{0}/backup-vaults/(?P<backupVaultName>[^/]+)/recovery-points/$": _dispatch,
     "{0}/backup-vaults/(?P<backupVaultName>[^/]+)/recovery-points/(?P<recoveryPointArn>.+)$": _dispatch,
     "{0}/resources/$": _dispatch,
+    "{0}/resources/(?P<resourceArn>.+)/restore-jobs/$": _dispatch,
     "{0}/resources/(?P<resourceArn>.+)$": _dispatch,
     # jobs
     "{0}/backup-jobs/?$": _dispatch,
