@@ -72,7 +72,7 @@ options:
   backup_plan_name:
     description:
       - Only the backup jobs started by a backup plan of this name, including plans of that name since deleted
-        (their ids are read with C(ListBackupPlans) and C(IncludeDeleted); RV(filters.backup_plan_name.backup_plan_ids)
+        (their ids are read with C(ListBackupPlans) and C(IncludeDeleted); V(backup_plan_ids) in RV(filters)
         lists them).
       - Filtered by the module. Cannot be combined with O(backup_plan_id).
     type: str

@@ -61,7 +61,7 @@ options:
     description:
       - Only the recovery points a backup plan of this name created, including plans of that name since deleted
         (their ids are read with C(ListBackupPlans) and C(IncludeDeleted);
-        RV(filters.backup_plan_name.backup_plan_ids) lists them). Filtered by the module.
+        V(backup_plan_ids) in RV(filters) lists them). Filtered by the module.
       - Cannot be combined with O(backup_plan_id).
     type: str
   backup_rule_id:
