@@ -118,7 +118,8 @@ def tables(*names: str, **changes: dict[str, Any]) -> dict[str, Any]:
     """Extra vars declaring the named tables (with per-table changes) and both policies."""
     entries = []
     for name in names:
-        entry = {"name": name, **TABLES[name], **changes.get(name.replace(".", "_").replace("-", "_"), {})}
+        declared = TABLES.get(name, {"policy": "daily", "hash_key": "id", "range_key": "", "csv": ""})
+        entry = {"name": name, **declared, **changes.get(name.replace(".", "_").replace("-", "_"), {})}
         entries.append(entry)
     return {"backupkit_tables": entries, "backupkit_policies": POLICIES}
 
@@ -221,17 +222,18 @@ BAD_INPUTS = [
      "backupkit_policies.daily.schedule 'cron(99 3 ? * * *)': the minutes field '99'"),
     ({**tables("alpha"), "backupkit_policies": {**POLICIES, "daily": {**POLICIES["daily"], "window_start_hour": 24}}},
      "backupkit_policies.daily.window_start_hour 0 to 23 (got 24)"),
-    (tables("delta", delta={}) if False else
-     {"backupkit_tables": [{"name": "delta", "hash_key": "id", "range_key": "", "csv": "bad_header.csv"}]},
-     "backupkit_tables[0].csv"),
+    ({"backupkit_tables": [{"name": "delta", "hash_key": "id", "range_key": "", "csv": "bad_header.csv"}]},
+     "backupkit_tables[0].csv "),
     ({"backupkit_tables": [{"name": "delta", "hash_key": "key", "range_key": "", "csv": "bad_header.csv",
                             "column_types": {"price": "N"}}]},
      "every column of backupkit_tables[0].column_types (price are missing)"),
     (tables("alpha", alpha={"hash_key": "other_id", "csv": ""}), "table alpha exists with other keys"),
     # the one-table shorthand: errors name the -e variables
     ({"table_name": "delta", "table_csv": "bad_header.csv"}, "table_csv "),
-    ({"table_name": "delta", "table_csv": "", "guard_exempt_principal_arns": "arn:aws:iam::123456789012:role/x"},
-     "guard_exempt_principal_arns"),
+    ({"table_name": "delta", "table_csv": "", "guard_exempt_principal_arns": ["break-glass"]},
+     "guard_exempt_principal_arns must be a list of IAM ARNs"),
+    ({"table_name": "delta", "table_csv": "", "protection_schedule": "cron(0 5 ? * MON-FRI 1900)"},
+     "protection_schedule 'cron(0 5 ? * MON-FRI 1900)': the year field '1900'"),
 ]
 
 
@@ -267,7 +269,6 @@ def test_state_absent_takes_one_table_out_of_its_plan_and_keeps_it(play: Any, aw
 
 
 def test_cleanup_of_one_table_leaves_the_others_protected(play: Any, aws: Any) -> None:
-    before = account(aws)
     job = aws("backup").start_backup_job(BackupVaultName=DAILY_VAULT, ResourceArn=arn("alpha"),
                                          IamRoleArn=f"arn:aws:iam::123456789012:role/{ROLE}")
     deadline = time.monotonic() + 60
@@ -293,7 +294,7 @@ def test_cleanup_of_one_table_leaves_the_others_protected(play: Any, aws: Any) -
     assert ROLE in after["roles"] and DENY_POLICY in after["policies"]
     assert f"deny policy {DENY_POLICY}: the vaults {DAILY_VAULT} remain" in result.output
 
-    # alpha next: the daily plan and vault stay for beta, alpha's recovery point goes with alpha? no: the vault stays
+    # alpha next: the daily plan and its vault stay for beta (with alpha's recovery point in it)
     result = play("cleanup", {**tables("alpha"), "cleanup_confirm": True})
     ok(result, "cleanup of alpha")
     final = account(aws)
