@@ -109,7 +109,7 @@ def play(emulator: Any, tmp_path_factory: pytest.TempPathFactory, workdir: Path)
     def run(name: str, extra: dict[str, Any]) -> Result:
         command = [str(BIN / "ansible-playbook"), f"backupkit.dynamodb.{name}", "-e", json.dumps(extra)]
         completed = subprocess.run(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                                   text=True, timeout=600, check=False)
+                                   text=True, timeout=1800, check=False)
         return Result(completed)
     return run
 
