@@ -24,6 +24,7 @@ The AWS Backup model (``backup/jobs.py``) uses :func:`take_snapshot`,
 from __future__ import annotations
 
 import copy
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -341,6 +342,38 @@ def _delete_backup(self: Any) -> Any:
 _original_delete_backup: Any = None
 
 
+# CreateTable's TableName as AWS constrains it (3-255 of [a-zA-Z0-9_.-]).
+TABLE_NAME_PATTERN = re.compile(r"[a-zA-Z0-9_.-]+")
+
+
+def table_name_errors(name: Any) -> list[str]:
+    """AWS's validation messages for a CreateTable TableName (empty when AWS takes it)."""
+    text = str(name)
+    errors = []
+    if len(text) < 3:
+        errors.append(f"Value '{text}' at 'tableName' failed to satisfy constraint: "
+                      "Member must have length greater than or equal to 3")
+    if len(text) > 255:
+        errors.append(f"Value '{text}' at 'tableName' failed to satisfy constraint: "
+                      "Member must have length less than or equal to 255")
+    if not TABLE_NAME_PATTERN.fullmatch(text):
+        errors.append(f"Value '{text}' at 'tableName' failed to satisfy constraint: "
+                      "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+    return errors
+
+
+def _create_table(original: Any) -> Any:
+    def create_table(self: Any) -> Any:
+        from moto.dynamodb.exceptions import MockValidationException
+
+        errors = table_name_errors(self.body.get("TableName", ""))
+        if errors:
+            count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
+            raise MockValidationException(count + "; ".join(errors))
+        return original(self)
+    return create_table
+
+
 def install() -> None:
     """Patch moto's DynamoDB models and responses (idempotent)."""
     global _installed
@@ -359,4 +392,5 @@ def install() -> None:
     global _original_delete_backup
     _original_delete_backup = DynamoHandler.delete_backup
     DynamoHandler.delete_backup = _delete_backup
+    DynamoHandler.create_table = _create_table(DynamoHandler.create_table)
     _installed = True

@@ -155,3 +155,25 @@ def test_item_size_limit_is_checked_on_put_and_batch_write(ddb: Any) -> None:
         ddb.batch_write_item(RequestItems={"sizes": [{"PutRequest": {"Item": too_big}}]})
     assert batch_error.value.response["Error"]["Code"] == "ValidationException"
     assert "big" not in {i["pk"]["S"] for i in ddb.scan(TableName="sizes")["Items"]}
+
+
+@pytest.mark.parametrize("name, messages", [
+    ("ab", ["Member must have length greater than or equal to 3"]),
+    ("bad name", ["Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"]),
+    ("x" * 256, ["Member must have length less than or equal to 255"]),
+    ("a/", ["Member must have length greater than or equal to 3",
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"]),
+])
+def test_create_table_refuses_names_aws_refuses(ddb: Any, name: str, messages: list[str]) -> None:
+    with pytest.raises(ClientError) as caught:
+        make_table(ddb, name)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    count = f"{len(messages)} validation error{'s' if len(messages) > 1 else ''} detected: "
+    assert error["Message"] == count + "; ".join(
+        f"Value '{name}' at 'tableName' failed to satisfy constraint: {m}" for m in messages)
+    assert ddb.list_tables()["TableNames"] == []
+    # the longest and shortest names AWS takes, with every allowed character
+    for good in ("a.b", "A-z_0.9" + "x" * 248):
+        make_table(ddb, good)
+    assert len(ddb.list_tables()["TableNames"]) == 2

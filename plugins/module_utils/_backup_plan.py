@@ -49,6 +49,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_region_settings
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._schedule import schedule_problem
 
 # What AWS fills in for a rule that leaves these out.
 RULE_DEFAULTS = {
@@ -265,7 +266,9 @@ def validate_rules(rules):
             errors.append(f"rule {label}: rule_name appears more than once; rule names must be unique in a plan")
         seen.add(name)
 
-        problem = cron_problem(rule.get("schedule_expression", RULE_DEFAULTS["schedule_expression"]))
+        expression = rule.get("schedule_expression", RULE_DEFAULTS["schedule_expression"])
+        # the shape first, then every field in its range (_schedule)
+        problem = cron_problem(expression) or schedule_problem(expression)
         if problem:
             errors.append(f"rule {label}: schedule_expression {problem}")
 
