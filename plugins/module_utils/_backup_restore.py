@@ -197,7 +197,7 @@ def _table_ready(table):
 def wait_for_table_active(ddb_client, name, deadline, clock=time.monotonic, sleep=time.sleep):
     """Poll DescribeTable until the table is ACTIVE with no restore in progress, or ``deadline``
     passes. Returns (table, ready); table is None (and ready False) when it does not exist."""
-    table, _ = poll(lambda: describe_table(ddb_client, name), lambda table: table is None or _table_ready(table),
+    table, _finished = poll(lambda: describe_table(ddb_client, name), lambda table: table is None or _table_ready(table),
                     deadline=deadline, clock=clock, sleep=sleep)
     return table, _table_ready(table)
 

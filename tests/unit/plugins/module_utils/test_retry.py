@@ -43,7 +43,7 @@ def no_waiting(monkeypatch):
 def test_throttling_and_5xx_are_retried_until_the_call_succeeds(code, no_waiting):
     backup = client("backup")
     with Stubber(backup) as stub:
-        for _ in range(3):
+        for _attempt in range(3):
             stub.add_client_error("start_backup_job", service_error_code=code, http_status_code=500)
         stub.add_response("start_backup_job", {"BackupJobId": "job-1"}, None)
         assert start_backup_job(backup, BackupVaultName="v", ResourceArn=TABLE, IamRoleArn=ROLE)["BackupJobId"] == "job-1"
@@ -55,7 +55,7 @@ def test_throttling_and_5xx_are_retried_until_the_call_succeeds(code, no_waiting
 def test_retries_are_bounded_and_the_last_error_is_reported(no_waiting):
     backup = client("backup")
     with Stubber(backup) as stub:
-        for _ in range(_retry.ATTEMPTS):
+        for _attempt in range(_retry.ATTEMPTS):
             stub.add_client_error("start_backup_job", service_error_code="ThrottlingException", http_status_code=400)
         with pytest.raises(AnsibleBackupError, match="ThrottlingException"):
             start_backup_job(backup, BackupVaultName="v", ResourceArn=TABLE, IamRoleArn=ROLE)
@@ -93,7 +93,7 @@ def test_aws_max_attempts_leaves_the_attempts_to_botocore():
 def test_a_5xx_from_start_backup_job_is_not_reported_as_access_denied():
     backup = client("backup")
     with Stubber(backup) as stub:
-        for _ in range(_retry.ATTEMPTS):
+        for _attempt in range(_retry.ATTEMPTS):
             stub.add_client_error("start_backup_job", service_error_code="InternalServerError", http_status_code=500)
         with pytest.raises(AnsibleBackupError) as info:
             start_backup_job(backup, BackupVaultName="badvault", ResourceArn=TABLE, IamRoleArn=ROLE)
