@@ -15,7 +15,9 @@ response class so that AssumeRole
   a matching ``Deny`` wins; ``Condition`` blocks are evaluated against the
   request context (``sts:ExternalId``, ``sts:RoleSessionName``,
   ``aws:PrincipalAccount``, ``aws:PrincipalArn``, ``aws:PrincipalType``,
-  ``aws:PrincipalOrgID``) with AWS's rule for keys missing from the context;
+  ``aws:PrincipalOrgID``) by the one IAM condition engine of
+  :mod:`backupkit_emulator.iam_policy` (the one identity policies use, so that
+  ``ArnLike`` and the rest mean the same in both);
 * checks ``DurationSeconds`` against the role's ``MaxSessionDuration`` (and the
   one-hour limit of role chaining) and ``RoleSessionName`` against its pattern.
 
@@ -43,6 +45,8 @@ from moto.iam.models import iam_backends
 from moto.sts.exceptions import STSValidationError
 from moto.sts.models import STSBackend, sts_backends
 from moto.sts.responses import TokenResponse
+
+from .iam_policy import action_matches, as_list, conditions_hold, normalise_context
 
 ACTION = "sts:AssumeRole"
 ROLE_ARN = re.compile(r"^arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):role/(?P<name>.+)$")
@@ -156,10 +160,10 @@ def trust_admits(document: Any, caller: Caller, context: dict[str, str]) -> bool
 
 def _statement_applies(statement: dict[str, Any], caller: Caller, context: dict[str, str]) -> bool:
     if "Action" in statement:
-        if not any(_glob(pattern, ACTION, ignore_case=True) for pattern in _as_list(statement["Action"])):
+        if not any(action_matches(pattern, ACTION) for pattern in as_list(statement["Action"])):
             return False
     elif "NotAction" in statement:
-        if any(_glob(pattern, ACTION, ignore_case=True) for pattern in _as_list(statement["NotAction"])):
+        if any(action_matches(pattern, ACTION) for pattern in as_list(statement["NotAction"])):
             return False
     else:
         return False
@@ -171,7 +175,7 @@ def _statement_applies(statement: dict[str, Any], caller: Caller, context: dict[
             return False
     else:
         return False
-    return conditions_hold(statement.get("Condition") or {}, context)
+    return conditions_hold(statement.get("Condition") or {}, normalise_context(context))
 
 
 def _principal_names(principal: Any, caller: Caller) -> bool:
@@ -180,7 +184,7 @@ def _principal_names(principal: Any, caller: Caller) -> bool:
         return True
     if not isinstance(principal, dict):
         return False
-    return any(_aws_principal_names(value, caller) for value in _as_list(principal.get("AWS", [])))
+    return any(_aws_principal_names(value, caller) for value in as_list(principal.get("AWS", [])))
 
 
 def _aws_principal_names(value: Any, caller: Caller) -> bool:
@@ -193,63 +197,6 @@ def _aws_principal_names(value: Any, caller: Caller) -> bool:
     if root:
         return root.group("account") == caller.account_id
     return value in caller.names
-
-
-def conditions_hold(block: dict[str, Any], context: dict[str, str]) -> bool:
-    """All operators of a Condition block hold (keys are case-insensitive)."""
-    if not isinstance(block, dict):
-        return False
-    for operator, tests in block.items():
-        if not isinstance(tests, dict):
-            return False
-        for key, values in tests.items():
-            if not _condition_holds(operator, str(key).lower(), _as_list(values), context):
-                return False
-    return True
-
-
-def _condition_holds(operator: str, key: str, values: list[Any], context: dict[str, str]) -> bool:
-    set_operator, _, name = operator.rpartition(":")
-    if_exists = name.endswith("IfExists")
-    if if_exists:
-        name = name[: -len("IfExists")]
-    present = key in context
-    if name == "Null":
-        return any((str(v).lower() == "true") == (not present) for v in values)
-    if not present:
-        # AWS: a missing key fails a condition, except with ...IfExists,
-        # ForAllValues and negated operators, which hold.
-        if set_operator == "ForAnyValue":
-            return False
-        return if_exists or set_operator == "ForAllValues" or "Not" in name
-    test = _OPERATORS.get(name)
-    return bool(test and test(context[key], [str(v) for v in values]))
-
-
-_OPERATORS: dict[str, Callable[[str, list[str]], bool]] = {
-    "StringEquals": lambda actual, values: actual in values,
-    "StringNotEquals": lambda actual, values: actual not in values,
-    "StringEqualsIgnoreCase": lambda actual, values: actual.lower() in [v.lower() for v in values],
-    "StringNotEqualsIgnoreCase": lambda actual, values: actual.lower() not in [v.lower() for v in values],
-    "StringLike": lambda actual, values: any(_glob(v, actual) for v in values),
-    "StringNotLike": lambda actual, values: not any(_glob(v, actual) for v in values),
-    "ArnEquals": lambda actual, values: any(_glob(v, actual) for v in values),
-    "ArnLike": lambda actual, values: any(_glob(v, actual) for v in values),
-    "ArnNotEquals": lambda actual, values: not any(_glob(v, actual) for v in values),
-    "ArnNotLike": lambda actual, values: not any(_glob(v, actual) for v in values),
-    "Bool": lambda actual, values: actual.lower() in [v.lower() for v in values],
-}
-
-
-def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    """IAM wildcard match: ``*`` any run of characters, ``?`` one character."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in str(pattern))
-    flags = (re.IGNORECASE | re.DOTALL) if ignore_case else re.DOTALL
-    return re.fullmatch(regex, value, flags) is not None
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _xml_escape(text: str) -> str:

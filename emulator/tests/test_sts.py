@@ -242,3 +242,18 @@ def test_fleet_setup_through_organizations(client: Client) -> None:
     assert role_arn == f"arn:aws:iam::{member}:role/backupkit-fleet"
     assert fleet.get_caller_identity()["Arn"] == f"arn:aws:sts::{member}:assumed-role/backupkit-fleet/fleet"
     denied(lambda: client("sts").assume_role(RoleArn=foreign, RoleSessionName="fleet"))
+
+
+def test_arn_like_in_a_trust_policy_compares_arns_part_by_part(client: Client) -> None:
+    """Trust and identity policies share one condition engine: ``*`` in an ARN part stops at ``:``."""
+    iam = client("iam")
+    keys = {}
+    for name, path in (("alice", "/ops/"), ("mallory", "/x:user/ops/")):
+        iam.create_user(UserName=name, Path=path)
+        keys[name] = iam.create_access_key(UserName=name)["AccessKey"]
+    document = trust({"AWS": ACCOUNT}, Condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/ops/*"}})
+    arn = iam.create_role(RoleName="ops-only", AssumeRolePolicyDocument=document)["Role"]["Arn"]
+
+    assert key_client(client, "sts", keys["alice"]).assume_role(RoleArn=arn, RoleSessionName="alice")["Credentials"]
+    # the account part "*" must not swallow "123456789012:user/x" (IAM policies compare ARNs part by part)
+    denied(lambda: key_client(client, "sts", keys["mallory"]).assume_role(RoleArn=arn, RoleSessionName="mallory"))

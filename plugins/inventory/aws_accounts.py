@@ -171,9 +171,10 @@ except ImportError:
 from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.plugin_utils.inventory import AWSInventoryBase
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
 DEFAULT_ORGANIZATIONS_REGION = "us-east-1"
 ALL_GROUP = "aws_accounts"
@@ -186,7 +187,7 @@ SELECTION_OPTIONS = (
     "tags", "fetch_tags", "role_name", "role_arn_template", "regions", "hostname",
 )
 
-_retry = AWSRetry.jittered_backoff(retries=8, delay=1, catch_extra_error_codes=["TooManyRequestsException"])
+_retry = aws_retry
 
 
 class OrganizationsError(Exception):

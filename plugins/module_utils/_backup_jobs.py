@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import datetime
 import re
-import time
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_recovery_point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import MINIMUM_START_WINDOW
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_to_aws
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
 # ListBackupJobs' ByState values, and ListRestoreJobs' ByStatus values
 BACKUP_JOB_STATES = ("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL")
@@ -32,18 +38,6 @@ RESTORE_JOB_STATES = ("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED")
 BACKUP_JOB_FAILED_STATES = ("FAILED", "ABORTED", "EXPIRED", "PARTIAL")
 BACKUP_JOB_FINISHED_STATES = ("COMPLETED",) + BACKUP_JOB_FAILED_STATES
 RESTORE_JOB_FINISHED_STATES = ("COMPLETED", "ABORTED", "FAILED")
-
-# AWS keeps a recovery point in cold storage for at least this many days.
-COLD_STORAGE_MINIMUM_DAYS = 90
-# AWS refuses a start window shorter than this.
-MINIMUM_START_WINDOW = 60
-
-# option name -> AWS field name of a Lifecycle
-LIFECYCLE_FIELDS = {
-    "move_to_cold_storage_after_days": "MoveToColdStorageAfterDays",
-    "delete_after_days": "DeleteAfterDays",
-    "opt_in_to_archive_for_supported_resources": "OptInToArchiveForSupportedResources",
-}
 
 # Maps AWS returns that hold user-chosen keys: kept exactly as AWS returns them.
 _VERBATIM_FIELDS = {"BackupOptions": "backup_options", "ChildJobsInState": "child_jobs_in_state"}
@@ -58,7 +52,7 @@ _DYNAMODB_BACKUP_ARN = re.compile(r"^(?P<table>arn:[^:]+:dynamodb:[^:]*:[^:]*:ta
 
 
 @BackupErrorHandler.common_error_handler("start backup job")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def _start_backup_job(client, **params):
     response = client.start_backup_job(**params)
     response.pop("ResponseMetadata", None)
@@ -69,84 +63,20 @@ def start_backup_job(client, **params):
     """StartBackupJob; AWS answers AccessDeniedException for a vault that does not exist, say so."""
     try:
         return _start_backup_job(client, **params)
-    except AnsibleBackupError as e:
-        if is_ansible_aws_error_code("AccessDeniedException", e):
-            raise AnsibleBackupError(
-                message=(
-                    f"Failed to start backup job: access denied to backup vault {params.get('BackupVaultName')!r} "
-                    "(AWS answers AccessDeniedException when the vault does not exist, as well as when the caller "
-                    "may not start backup jobs into it or pass the IAM role)"
-                ),
-                exception=e.exception,
-            ) from e
-        raise
-
-
-@BackupErrorHandler.list_error_handler("describe backup job")
-@AWSRetry.jittered_backoff()
-def describe_backup_job(client, job_id):
-    """DescribeBackupJob's answer, or None when there is no such job."""
-    response = client.describe_backup_job(BackupJobId=job_id)
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-@BackupErrorHandler.list_error_handler("describe restore job")
-@AWSRetry.jittered_backoff()
-def describe_restore_job(client, job_id):
-    """DescribeRestoreJob's answer, or None when there is no such job."""
-    response = client.describe_restore_job(RestoreJobId=job_id)
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-@BackupErrorHandler.list_error_handler("list backup jobs", default_value=[])
-@AWSRetry.jittered_backoff()
-def list_backup_jobs(client, **filters):
-    """Every backup job matching ListBackupJobs' By* filters (every page)."""
-    paginator = client.get_paginator("list_backup_jobs")
-    return paginator.paginate(**filters).build_full_result().get("BackupJobs") or []
-
-
-@BackupErrorHandler.list_error_handler("list restore jobs", default_value=[])
-@AWSRetry.jittered_backoff()
-def list_restore_jobs(client, **filters):
-    """Every restore job matching ListRestoreJobs' By* filters (every page)."""
-    paginator = client.get_paginator("list_restore_jobs")
-    return paginator.paginate(**filters).build_full_result().get("RestoreJobs") or []
-
-
-@BackupErrorHandler.list_error_handler("describe recovery point")
-@AWSRetry.jittered_backoff()
-def describe_recovery_point(client, vault_name, recovery_point_arn):
-    """DescribeRecoveryPoint's answer, or None when the recovery point is gone."""
-    response = client.describe_recovery_point(BackupVaultName=vault_name, RecoveryPointArn=recovery_point_arn)
-    response.pop("ResponseMetadata", None)
-    return response
+    except is_ansible_aws_error_code("AccessDeniedException") as e:
+        raise AnsibleBackupError(
+            message=(
+                f"Failed to start backup job: access denied to backup vault {params.get('BackupVaultName')!r} "
+                "(AWS answers AccessDeniedException when the vault does not exist, as well as when the caller "
+                "may not start backup jobs into it or pass the IAM role)"
+            ),
+            exception=e.exception,
+        ) from e
 
 
 # ---------------------------------------------------------------------------
 # Validation and requests (pure)
 # ---------------------------------------------------------------------------
-
-
-def lifecycle_problems(lifecycle):
-    """What is wrong with the lifecycle option (a list of messages, empty when it is valid)."""
-    problems = []
-    if not lifecycle:
-        return problems
-    cold = lifecycle.get("move_to_cold_storage_after_days")
-    delete = lifecycle.get("delete_after_days")
-    for option, value in (("move_to_cold_storage_after_days", cold), ("delete_after_days", delete)):
-        if value is not None and value < 1:
-            problems.append(f"lifecycle.{option} must be at least 1, got {value}")
-    if cold is not None and delete is not None and delete < cold + COLD_STORAGE_MINIMUM_DAYS:
-        problems.append(
-            f"lifecycle.delete_after_days ({delete}) must be at least lifecycle.move_to_cold_storage_after_days + "
-            f"{COLD_STORAGE_MINIMUM_DAYS} ({cold + COLD_STORAGE_MINIMUM_DAYS}): AWS keeps a backup in cold storage "
-            f"for at least {COLD_STORAGE_MINIMUM_DAYS} days"
-        )
-    return problems
 
 
 def window_problems(start_window_minutes, complete_window_minutes):
@@ -157,16 +87,6 @@ def window_problems(start_window_minutes, complete_window_minutes):
     if complete_window_minutes is not None and complete_window_minutes < 1:
         problems.append(f"complete_window_minutes must be at least 1, got {complete_window_minutes}")
     return problems
-
-
-def lifecycle_to_aws(lifecycle):
-    """The lifecycle option as StartBackupJob's Lifecycle (unset fields left out), or None."""
-    result = {}
-    for option, field in LIFECYCLE_FIELDS.items():
-        value = (lifecycle or {}).get(option)
-        if value is not None:
-            result[field] = value
-    return result or None
 
 
 def backup_job_request(resource_arn, vault_name, role_arn, lifecycle=None, recovery_point_tags=None,
@@ -371,58 +291,36 @@ def backup_job_ids(client, resource_arn, vault_name):
 # ---------------------------------------------------------------------------
 
 
-def poll_job(describe, job_id, state_field, finished, timeout, log=None, label="job",
-             sleep=time.sleep, clock=time.monotonic, first_delay=1.0, max_delay=15.0, factor=1.5):
-    """Describe a job until its state is one of ``finished`` or ``timeout`` seconds have passed.
+def poll_job(describe, job_id, state_field, finished, timeout=None, log=None, label="job", deadline=None, **poll_options):
+    """Describe a job until its state is one of ``finished`` or the deadline passes.
 
-    Polls with a growing delay (``first_delay`` seconds, times ``factor`` each round, at most
-    ``max_delay``; never sleeping past the deadline) and calls ``log(message)`` whenever the
-    state changes. Returns ``(raw, timed_out)`` with the last answer.
+    The one poller (:func:`poll`: growing delays, never sleeping past the deadline; ``clock``,
+    ``sleep`` and the delays are ``poll_options``); ``log(message)`` is called whenever the
+    state changes. Returns ``(raw, finished)`` with the last answer.
     """
-    deadline = clock() + timeout
-    delay = first_delay
-    last_state = None
-    while True:
+    seen = []
+
+    def read():
         raw = describe(job_id)
         if raw is None:
             raise AnsibleBackupError(message=f"{label} {job_id} is no longer known to AWS")
         state = raw.get(state_field)
-        if state != last_state and log is not None:
+        if (not seen or seen[-1] != state) and log is not None:
             done = raw.get("PercentDone")
             log(f"{label} {job_id}: {state}" + (f" ({done}% done)" if done not in (None, "") else ""))
-        last_state = state
-        if state in finished:
-            return raw, False
-        remaining = deadline - clock()
-        if remaining <= 0:
-            return raw, True
-        sleep(min(delay, remaining))
-        delay = min(delay * factor, max_delay)
+        seen.append(state)
+        return raw
+
+    return poll(read, lambda raw: raw.get(state_field) in finished, deadline=deadline, timeout=timeout, **poll_options)
 
 
-def wait_for_backup_job(client, job_id, timeout, log=None, **kwargs):
-    """Poll DescribeBackupJob until the job has finished; ``(raw, timed_out)``."""
-    return poll_job(
-        lambda job: describe_backup_job(client, job),
-        job_id,
-        "State",
-        BACKUP_JOB_FINISHED_STATES,
-        timeout,
-        log=log,
-        label="backup job",
-        **kwargs,
-    )
+def wait_for_backup_job(client, job_id, timeout, log=None, **poll_options):
+    """Poll DescribeBackupJob until the job has finished; ``(raw, finished)``."""
+    return poll_job(lambda job: describe_backup_job(client, job), job_id, "State", BACKUP_JOB_FINISHED_STATES,
+                    timeout, log=log, label="backup job", **poll_options)
 
 
-def wait_for_restore_job(client, job_id, timeout, log=None, **kwargs):
-    """Poll DescribeRestoreJob until the job has finished; ``(raw, timed_out)``."""
-    return poll_job(
-        lambda job: describe_restore_job(client, job),
-        job_id,
-        "Status",
-        RESTORE_JOB_FINISHED_STATES,
-        timeout,
-        log=log,
-        label="restore job",
-        **kwargs,
-    )
+def wait_for_restore_job(client, job_id, timeout=None, log=None, **poll_options):
+    """Poll DescribeRestoreJob until the job has finished; ``(raw, finished)``."""
+    return poll_job(lambda job: describe_restore_job(client, job), job_id, "Status", RESTORE_JOB_FINISHED_STATES,
+                    timeout, log=log, label="restore job", **poll_options)

@@ -43,12 +43,16 @@ import copy
 import json
 import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_region_settings
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_tags
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import LIFECYCLE_FIELDS
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import MINIMUM_START_WINDOW
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_problems
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._schedule import schedule_problem
 
 # What AWS fills in for a rule that leaves these out.
@@ -60,10 +64,6 @@ RULE_DEFAULTS = {
     "enable_continuous_backup": False,
 }
 
-# AWS keeps a recovery point in cold storage for at least this many days.
-COLD_STORAGE_MINIMUM_DAYS = 90
-# AWS refuses a start window shorter than this.
-MINIMUM_START_WINDOW = 60
 # Continuous backups are kept for at most this many days.
 CONTINUOUS_BACKUP_MAXIMUM_DAYS = 35
 
@@ -81,11 +81,6 @@ RULE_FIELDS = {
     "completion_window_minutes": "CompletionWindowMinutes",
     "enable_continuous_backup": "EnableContinuousBackup",
 }
-LIFECYCLE_FIELDS = {
-    "move_to_cold_storage_after_days": "MoveToColdStorageAfterDays",
-    "delete_after_days": "DeleteAfterDays",
-    "opt_in_to_archive_for_supported_resources": "OptInToArchiveForSupportedResources",
-}
 # Rule fields of AWS's that this module does not manage: left out of the comparison,
 # and carried over unchanged when a rule of the same name is updated.
 MANAGED_RULE_KEYS = set(RULE_FIELDS.values()) | {"Lifecycle", "RecoveryPointTags", "CopyActions", "RuleId"}
@@ -102,65 +97,29 @@ CONTINUOUS_BACKUP_WARNING = (
 # --------------------------------------------------------------------------- AWS calls
 
 
-@BackupErrorHandler.common_error_handler("list backup plans")
-@AWSRetry.jittered_backoff()
-def list_backup_plans(client):
-    """Every live backup plan of the region (all pages)."""
-    paginator = client.get_paginator("list_backup_plans")
-    return paginator.paginate().build_full_result().get("BackupPlansList", [])
-
-
 @BackupErrorHandler.list_error_handler("get backup plan")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def get_backup_plan(client, backup_plan_id):
     """GetBackupPlan's answer, or None when there is no such plan."""
     return client.get_backup_plan(BackupPlanId=backup_plan_id)
 
 
-@BackupErrorHandler.common_error_handler("list backup plan tags")
-@AWSRetry.jittered_backoff()
-def list_tags(client, resource_arn):
-    """Every tag of the resource (ListTags has no boto3 paginator; follow NextToken)."""
-    tags = {}
-    params = {"ResourceArn": resource_arn}
-    while True:
-        response = client.list_tags(**params)
-        tags.update(response.get("Tags") or {})
-        if not response.get("NextToken"):
-            return tags
-        params["NextToken"] = response["NextToken"]
-
-
 @BackupErrorHandler.common_error_handler("create backup plan")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def create_backup_plan(client, **params):
     return client.create_backup_plan(**params)
 
 
 @BackupErrorHandler.common_error_handler("update backup plan")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def update_backup_plan(client, backup_plan_id, backup_plan):
     return client.update_backup_plan(BackupPlanId=backup_plan_id, BackupPlan=backup_plan)
 
 
 @BackupErrorHandler.common_error_handler("delete backup plan")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def delete_backup_plan(client, backup_plan_id):
     return client.delete_backup_plan(BackupPlanId=backup_plan_id)
-
-
-@BackupErrorHandler.common_error_handler("tag backup plan")
-@AWSRetry.jittered_backoff()
-def tag_resource(client, resource_arn, tags):
-    client.tag_resource(ResourceArn=resource_arn, Tags=tags)
-    return True
-
-
-@BackupErrorHandler.common_error_handler("untag backup plan")
-@AWSRetry.jittered_backoff()
-def untag_resource(client, resource_arn, tag_keys):
-    client.untag_resource(ResourceArn=resource_arn, TagKeyList=tag_keys)
-    return True
 
 
 ACCESS_DENIED_CODES = ("AccessDenied", "AccessDeniedException")
@@ -205,19 +164,7 @@ def _rule_label(rule, index):
 
 
 def _validate_lifecycle(label, where, lifecycle, errors):
-    if not lifecycle:
-        return
-    cold = lifecycle.get("move_to_cold_storage_after_days")
-    delete = lifecycle.get("delete_after_days")
-    for field, value in (("move_to_cold_storage_after_days", cold), ("delete_after_days", delete)):
-        if value is not None and value < 1:
-            errors.append(f"rule {label}: {where}.{field} must be at least 1, got {value}")
-    if cold is not None and delete is not None and delete < cold + COLD_STORAGE_MINIMUM_DAYS:
-        errors.append(
-            f"rule {label}: {where}.delete_after_days ({delete}) must be at least "
-            f"{where}.move_to_cold_storage_after_days + {COLD_STORAGE_MINIMUM_DAYS} ({cold + COLD_STORAGE_MINIMUM_DAYS}): "
-            f"AWS keeps a backup in cold storage for at least {COLD_STORAGE_MINIMUM_DAYS} days"
-        )
+    errors.extend(f"rule {label}: {problem}" for problem in lifecycle_problems(lifecycle, where))
 
 
 def cron_problem(expression):

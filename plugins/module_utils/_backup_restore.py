@@ -13,26 +13,43 @@ sleep as arguments so that unit tests run them without waiting.
 from __future__ import annotations
 
 import datetime
+import re
 import time
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
 
+from ansible_collections.backupkit.dynamodb.plugins.module_utils import _backup_jobs as _jobs
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_recovery_point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_restore_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import table_name_of
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import RESTORABLE_STATUSES
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import as_utc
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import choose_recovery_point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import explain_no_choice
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import find_recovery_point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import iso
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import jsonable
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_by_resource
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_by_vault
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import normalise_recovery_point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import parse_time
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import recovery_point_arn_kind
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import same_backup
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import table_arn_of_dynamodb_backup
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
 # botocore's RestoreJobStatus enum
 RUNNING_STATUSES = ("PENDING", "RUNNING")
 FAILED_STATUSES = ("FAILED", "ABORTED")
 DONE_STATUS = "COMPLETED"
-
-FIRST_DELAY = 1.0
-MAX_DELAY = 15.0
-BACKOFF = 1.5
 
 
 class RestoreJobError(AnsibleBackupError):
@@ -44,33 +61,10 @@ class RestoreJobError(AnsibleBackupError):
 # ---------------------------------------------------------------------------
 
 
-@BackupErrorHandler.list_error_handler("describe DynamoDB table")
-@AWSRetry.jittered_backoff()
-def describe_table(ddb_client, name):
-    """DescribeTable's Table, or None when there is no such table."""
-    return ddb_client.describe_table(TableName=name)["Table"]
-
-
 @BackupErrorHandler.common_error_handler("start restore job")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def start_restore_job(client, **params):
     return client.start_restore_job(**params)["RestoreJobId"]
-
-
-@BackupErrorHandler.common_error_handler("describe restore job")
-@AWSRetry.jittered_backoff()
-def describe_restore_job(client, job_id):
-    response = client.describe_restore_job(RestoreJobId=job_id)
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-@BackupErrorHandler.list_error_handler("list restore jobs", default_value=[])
-@AWSRetry.jittered_backoff()
-def list_restore_jobs(client, **filters):
-    """Every restore job matching ListRestoreJobs' By* filters (all pages)."""
-    paginator = client.get_paginator("list_restore_jobs")
-    return paginator.paginate(**filters).build_full_result().get("RestoreJobs") or []
 
 
 # ---------------------------------------------------------------------------
@@ -190,41 +184,22 @@ def normalise_table(raw):
 # ---------------------------------------------------------------------------
 
 
-def _delays(first=FIRST_DELAY, factor=BACKOFF, ceiling=MAX_DELAY):
-    delay = first
-    while True:
-        yield delay
-        delay = min(ceiling, delay * factor)
-
-
 def wait_for_restore_job(client, job_id, deadline, clock=time.monotonic, sleep=time.sleep):
-    """Poll DescribeRestoreJob with backoff until the job ends or ``deadline`` (a ``clock()`` value)
-    passes. Returns (job, finished): the last answer, and whether it ended."""
-    delays = _delays()
-    while True:
-        job = describe_restore_job(client, job_id)
-        if job.get("Status") not in RUNNING_STATUSES:
-            return job, True
-        remaining = deadline - clock()
-        if remaining <= 0:
-            return job, False
-        sleep(min(next(delays), remaining))
+    """Poll DescribeRestoreJob until the job ends or ``deadline`` (a ``clock()`` value) passes.
+    Returns (job, finished): the last answer, and whether it ended."""
+    return _jobs.wait_for_restore_job(client, job_id, deadline=deadline, clock=clock, sleep=sleep)
+
+
+def _table_ready(table):
+    return table is not None and table.get("TableStatus") == "ACTIVE" and not restore_in_progress(table)
 
 
 def wait_for_table_active(ddb_client, name, deadline, clock=time.monotonic, sleep=time.sleep):
-    """Poll DescribeTable with backoff until the table is ACTIVE with no restore in progress, or
-    ``deadline`` passes. Returns (table, ready); table is None when it does not exist."""
-    delays = _delays()
-    while True:
-        table = describe_table(ddb_client, name)
-        if table is None:
-            return None, False
-        if table.get("TableStatus") == "ACTIVE" and not restore_in_progress(table):
-            return table, True
-        remaining = deadline - clock()
-        if remaining <= 0:
-            return table, False
-        sleep(min(next(delays), remaining))
+    """Poll DescribeTable until the table is ACTIVE with no restore in progress, or ``deadline``
+    passes. Returns (table, ready); table is None (and ready False) when it does not exist."""
+    table, _finished = poll(lambda: describe_table(ddb_client, name), lambda table: table is None or _table_ready(table),
+                    deadline=deadline, clock=clock, sleep=sleep)
+    return table, _table_ready(table)
 
 
 def finish_restore(client, ddb_client, job_id, table_name, timeout, clock=time.monotonic, sleep=time.sleep):
@@ -263,3 +238,229 @@ def finish_restore(client, ddb_client, job_id, table_name, timeout, clock=time.m
             table=normalise_table(table),
         )
     return job, table
+
+
+# ---------------------------------------------------------------------------
+# The engine of backupkit.dynamodb.backup_restore: the options checked (Request), then
+# the recovery point chosen, the target table described, and a restore started or found
+# ---------------------------------------------------------------------------
+
+
+TABLE_NAME = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
+LATEST = "latest"
+# how far before a table's creation its restore job may have been created
+HISTORY_SLACK_SECONDS = 24 * 3600
+
+
+class Request(object):
+    """The options, checked before any AWS call (ValueError names the option at fault)."""
+
+    def __init__(self, params):
+        self.recovery_point_arn = params.get("recovery_point_arn")
+        self.source_table = params.get("source_table")
+        self.vault = params.get("backup_vault_name")
+        self.target = params["target_table_name"]
+        self.role_arn = params.get("iam_role_arn")
+        self.role_name = params.get("iam_role_name")
+        self.kms_key = params.get("kms_master_key_arn")
+        self.copy_tags = bool(params.get("copy_source_tags"))
+        self.wait = params.get("wait")
+        self.wait_timeout = params.get("wait_timeout")
+        self.at = None
+
+        choice = (params.get("recovery_point") or LATEST).strip()
+        if choice.lower() != LATEST:
+            if self.recovery_point_arn:
+                raise ValueError("recovery_point chooses among the recovery points of source_table; "
+                                 "it cannot be used with recovery_point_arn")
+            self.at = parse_time(choice, "recovery_point")
+        if self.recovery_point_arn and recovery_point_arn_kind(self.recovery_point_arn) is None:
+            raise ValueError(
+                f"recovery_point_arn: {self.recovery_point_arn!r} is not a recovery point ARN "
+                "(arn:aws:backup:REGION:ACCOUNT:recovery-point:ID or arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/backup/ID)"
+            )
+        if self.source_table and self.source_table.startswith("arn:"):
+            parsed = parse_aws_arn(self.source_table) or {}
+            if parsed.get("service") != "dynamodb" or not re.match(r"^table/[^/]+$", parsed.get("resource") or ""):
+                raise ValueError(f"source_table: {self.source_table!r} is not a DynamoDB table name or table ARN")
+        if not TABLE_NAME.match(self.target):
+            raise ValueError(
+                f"target_table_name: {self.target!r} is not a DynamoDB table name "
+                "(3 to 255 letters, digits, '_', '-' and '.')"
+            )
+        self.encryption_type = params.get("encryption_type") or ("KMS" if self.kms_key else "Default")
+        if self.encryption_type == "KMS" and not self.kms_key:
+            raise ValueError("encryption_type=KMS needs kms_master_key_arn, the ARN of the KMS key that encrypts the new table")
+        if self.encryption_type == "Default" and self.kms_key:
+            raise ValueError("kms_master_key_arn is used only with encryption_type=KMS")
+        if self.wait_timeout is not None and self.wait_timeout < 0:
+            raise ValueError("wait_timeout must not be negative")
+
+    def metadata(self):
+        metadata = {"targetTableName": self.target, "encryptionType": self.encryption_type}
+        if self.encryption_type == "KMS":
+            metadata["kmsMasterKeyArn"] = self.kms_key
+        return metadata
+
+
+class Restorer(object):
+    """Chooses the recovery point, decides whether to restore, and restores."""
+
+    def __init__(self, module, request):
+        self.module = module
+        self.request = request
+        self.client = module.client("backup")
+        self.ddb = module.client("dynamodb")
+        self.ctx = CallerContext(module)
+
+    def fail(self, msg, **extra):
+        self.module.fail_json(msg=msg, **extra)
+
+    # -- the recovery point --------------------------------------------------
+
+    def source_arn(self):
+        return self.ctx.table_arn(self.request.source_table) if self.request.source_table else None
+
+    def recovery_point(self):
+        """DescribeRecoveryPoint of the recovery point to restore."""
+        request = self.request
+        source_arn = self.source_arn()
+        where = f" in backup vault {request.vault!r}" if request.vault else ""
+        if request.recovery_point_arn:
+            arn = request.recovery_point_arn
+            raw = find_recovery_point(self.client, arn, request.vault, [source_arn, table_arn_of_dynamodb_backup(arn)])
+            if raw is None:
+                self.fail(f"Recovery point {arn} was not found{where or ' in any backup vault of this account and region'}")
+            if source_arn and raw.get("ResourceArn") and raw["ResourceArn"] != source_arn:
+                self.fail(f"Recovery point {arn} is a backup of {raw['ResourceArn']}, not of source_table {source_arn}")
+            return raw
+
+        if request.vault:
+            points = list_recovery_points_by_vault(self.client, request.vault, resource_arn=source_arn)
+        else:
+            points = list_recovery_points_by_resource(self.client, source_arn)
+        chosen = choose_recovery_point(points, request.at)
+        if chosen is None:
+            when = f" created at or before {iso(request.at)}" if request.at else ""
+            self.fail(
+                f"No AVAILABLE or COMPLETED recovery point of table {source_arn}{where}{when} to restore: "
+                f"{explain_no_choice(points, request.at)}"
+            )
+        vault = chosen.get("BackupVaultName") or request.vault
+        return describe_recovery_point(self.client, vault, chosen["RecoveryPointArn"]) or chosen
+
+    # -- the restore ---------------------------------------------------------
+
+    def run(self):
+        request = self.request
+        raw_point = self.recovery_point()
+        point = normalise_recovery_point(raw_point)
+        point_arn = raw_point["RecoveryPointArn"]
+        source = point.get("resource_arn") or self.source_arn() or "?"
+        about = (
+            f"recovery point {point_arn} of table {table_name_of(source)} "
+            f"(created {point.get('creation_date')}, vault {point.get('backup_vault_name')})"
+        )
+        result = dict(recovery_point=point, restore_job=None, table=None)
+
+        table = describe_table(self.ddb, request.target)
+        if table is not None:
+            return self.existing(table, point_arn, about, result)
+
+        target_arn = self.ctx.table_arn(request.target)
+        result["target_table_arn"] = target_arn
+        # a job that has not created the table yet, but says it will (AWS names the created resource early or not at all)
+        running = [job for job in running_restore_jobs(self.client, point_arn) if job.get("CreatedResourceArn") == target_arn]
+        if running:
+            return self.adopt(running[0], about, result)
+        if point.get("status") not in RESTORABLE_STATUSES:
+            self.fail(f"Cannot restore {about}: its status is {point.get('status')}, not AVAILABLE or COMPLETED", **result)
+        role_arn = self.ctx.role_arn(role_arn=request.role_arn, role_name=request.role_name)
+        if self.module.check_mode:
+            return dict(result, changed=True, msg=f"Would restore {about} into new table {request.target}")
+
+        params = dict(
+            RecoveryPointArn=point_arn,
+            Metadata=request.metadata(),
+            ResourceType="DynamoDB",
+            CopySourceTagsToRestoredResource=request.copy_tags,
+        )
+        if role_arn:
+            params["IamRoleArn"] = role_arn
+        job_id = start_restore_job(self.client, **params)
+        if request.wait:
+            job, table = finish_restore(self.client, self.ddb, job_id, request.target, request.wait_timeout)
+            msg = f"Restored {about} into new table {request.target}"
+        else:
+            job, table = describe_restore_job(self.client, job_id), describe_table(self.ddb, request.target)
+            msg = f"Started restore job {job_id} of {about} into new table {request.target}"
+        return dict(result, changed=True, msg=msg, restore_job=normalise_restore_job(job), table=normalise_table(table))
+
+    def existing(self, table, point_arn, about, result):
+        """The target exists: not changed when it was restored from the recovery point, a failure otherwise."""
+        request = self.request
+        table_arn = table.get("TableArn")
+        result["target_table_arn"] = table_arn
+        created = as_utc(table.get("CreationDateTime"))
+        since = None
+        if created is not None:
+            since = created.replace(microsecond=0) - _slack()
+        history = None
+        if not restored_from(table, point_arn):
+            history = restore_history(self.client, point_arn, table_arn, since=since)
+            if not history:
+                source = (table.get("RestoreSummary") or {}).get("SourceBackupArn")
+                origin = f"it was restored from {source}" if source else "it was not restored from a backup"
+                self.fail(
+                    f"Table {request.target} already exists and {origin}, not from {point_arn}; it is left untouched. "
+                    "Choose another target_table_name, or delete the table first.",
+                    **dict(result, table=normalise_table(table)),
+                )
+
+        job = None
+        in_progress = restore_in_progress(table)
+        if in_progress:
+            job = job_for_table(running_restore_jobs(self.client, point_arn), table)
+        if job is None:
+            if history is None:
+                history = restore_history(self.client, point_arn, table_arn, since=since)
+            job = history[0] if history else None
+
+        if in_progress and job is not None and job.get("Status") in RUNNING_STATUSES:
+            return self.adopt(job, about, result)
+        if in_progress and request.wait and not self.module.check_mode:
+            table = self.wait_table_only(about)
+            msg = f"Waited for table {request.target}, being restored from {about}"
+        elif in_progress:
+            msg = f"Table {request.target} is being restored from {about}"
+        else:
+            msg = f"Table {request.target} was already restored from {about}"
+        return dict(result, changed=False, msg=msg, restore_job=normalise_restore_job(job), table=normalise_table(table))
+
+    def adopt(self, job, about, result):
+        """A restore job of the recovery point into the target is running already: wait for it, start nothing."""
+        request = self.request
+        job_id = job["RestoreJobId"]
+        table = None
+        if request.wait and not self.module.check_mode:
+            job, table = finish_restore(self.client, self.ddb, job_id, request.target, request.wait_timeout)
+            msg = f"Waited for restore job {job_id} of {about} into table {request.target}, already running"
+        else:
+            table = describe_table(self.ddb, request.target)
+            msg = f"Restore job {job_id} of {about} into table {request.target} is running"
+        return dict(result, changed=False, msg=msg, restore_job=normalise_restore_job(job), table=normalise_table(table))
+
+    def wait_table_only(self, about):
+        deadline = time.monotonic() + self.request.wait_timeout
+        table, ready = wait_for_table_active(self.ddb, self.request.target, deadline)
+        if not ready:
+            raise RestoreJobError(
+                message=(f"Timed out after {self.request.wait_timeout} seconds waiting for table "
+                         f"{self.request.target} to be restored from {about}"),
+                table=normalise_table(table),
+            )
+        return table
+
+
+def _slack():
+    return datetime.timedelta(seconds=HISTORY_SLACK_SECONDS)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 import time
 import uuid
 
@@ -29,11 +30,13 @@ try:
 except ImportError:
     ClientError = None  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_plans
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import get_caller_identity
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import get_role
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
 # option name (amazon.aws.backup_selection's conditions suboptions) -> AWS Conditions field
 CONDITION_FIELDS = {
@@ -117,15 +120,8 @@ def retry_while_role_propagates(timeout=ROLE_PROPAGATION_TIMEOUT, delay=ROLE_PRO
 # --------------------------------------------------------------------------
 
 
-@BackupErrorHandler.common_error_handler("list AWS Backup plans")
-@AWSRetry.jittered_backoff()
-def list_backup_plans(client):
-    paginator = client.get_paginator("list_backup_plans")
-    return paginator.paginate().build_full_result().get("BackupPlansList", [])
-
-
 @BackupErrorHandler.list_error_handler("list AWS Backup selections", default_value=None)
-@AWSRetry.jittered_backoff()
+@aws_retry
 def list_backup_selections(client, plan_id):
     """Every selection of the plan, across all pages (None if the plan is gone)."""
     paginator = client.get_paginator("list_backup_selections")
@@ -133,7 +129,7 @@ def list_backup_selections(client, plan_id):
 
 
 @BackupErrorHandler.list_error_handler("get AWS Backup selection")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def get_backup_selection(client, plan_id, selection_id):
     """GetBackupSelection's answer without ResponseMetadata (None if it is gone)."""
     response = client.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
@@ -143,7 +139,7 @@ def get_backup_selection(client, plan_id, selection_id):
 
 @BackupErrorHandler.common_error_handler("create AWS Backup selection")
 @retry_while_role_propagates()
-@AWSRetry.jittered_backoff()
+@aws_retry
 def _create_backup_selection(client, plan_id, selection, creator_request_id):
     response = client.create_backup_selection(
         BackupPlanId=plan_id, BackupSelection=selection, CreatorRequestId=creator_request_id
@@ -162,26 +158,21 @@ def create_backup_selection(client, plan_id, selection):
 
 
 @BackupErrorHandler.deletion_error_handler("delete AWS Backup selection")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def delete_backup_selection(client, plan_id, selection_id):
     client.delete_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
     return True
 
 
-@BackupErrorHandler.common_error_handler("get the caller identity")
-@AWSRetry.jittered_backoff()
 def get_caller_account(sts_client):
-    return sts_client.get_caller_identity()["Account"]
+    """The caller's account id (STS GetCallerIdentity, wrapped once in _identity)."""
+    return get_caller_identity(sts_client)["Account"]
 
 
-@BackupErrorHandler.common_error_handler("get IAM role")
-@AWSRetry.jittered_backoff()
 def get_role_arn(iam_client, role_name):
     """The ARN of the IAM role ``role_name`` (None if there is no such role)."""
-    try:
-        return iam_client.get_role(RoleName=role_name)["Role"]["Arn"]
-    except is_boto3_error_code("NoSuchEntity"):
-        return None
+    role = get_role(iam_client, role_name)
+    return role["Arn"] if role else None
 
 
 # --------------------------------------------------------------------------
@@ -363,6 +354,45 @@ def comparable(selection):
 
 
 # --------------------------------------------------------------------------
+# Input checks (pure, before any AWS call)
+# --------------------------------------------------------------------------
+
+# DynamoDB's table name rule
+TABLE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
+# an ARN, possibly with AWS Backup's wildcards ("arn:aws:dynamodb:*:*:table/*")
+ARN_PATTERN = re.compile(r"^arn:[a-z*-]+:[a-z0-9*-]+:[a-z0-9*-]*:(\d{12}|\*)?:.+$")
+
+
+def selection_problems(params):
+    """What is wrong with the options of a selection to be present (messages naming the option)."""
+    problems = []
+    for option in ("resources", "not_resources"):
+        for value in params.get(option) or []:
+            if value != "*" and not ARN_PATTERN.match(str(value)):
+                problems.append(f"{option}: {value!r} is not an ARN (nor '*')")
+    for table in params.get("dynamodb_tables") or []:
+        text = str(table)
+        if text.startswith("arn:"):
+            if not ARN_PATTERN.match(text) or ":dynamodb:" not in text or ":table/" not in text:
+                problems.append(f"dynamodb_tables: {table!r} is not a DynamoDB table ARN")
+        elif not TABLE_NAME_PATTERN.match(text):
+            problems.append(
+                f"dynamodb_tables: {table!r} is not a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.')"
+            )
+    for index, tag in enumerate(params.get("list_of_tags") or []):
+        for field in ("condition_key", "condition_value"):
+            if not (tag or {}).get(field):
+                problems.append(f"list_of_tags[{index}]: {field} is required")
+    conditions = params.get("conditions") or {}
+    has_conditions = any(conditions.get(kind) for kind in conditions)
+    if not (params.get("resources") or params.get("dynamodb_tables") or params.get("list_of_tags") or has_conditions):
+        problems.append(
+            "a selection needs resources, dynamodb_tables, list_of_tags or conditions: without any it selects nothing"
+        )
+    return problems
+
+
+# --------------------------------------------------------------------------
 # dynamodb_tables
 # --------------------------------------------------------------------------
 
@@ -385,6 +415,7 @@ __all__ = [
     "dynamodb_table_arn",
     "find_plan_id",
     "find_selections",
+    "selection_problems",
     "flatten_response",
     "get_caller_account",
     "get_role_arn",

@@ -410,7 +410,10 @@ def decoded_lines(binary_stream, encoding, source=None):
     A UTF-8 byte-order mark at the start is dropped. For encodings that are not
     ASCII-compatible (UTF-16, ...) the stream is decoded incrementally instead.
     """
-    codec = codecs.lookup(encoding)
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise CsvError("unknown encoding %r" % encoding) from None
     if not is_ascii_compatible(encoding):
         reader = codecs.getreader(codec.name)(binary_stream, errors="strict")
         line_number = 0
@@ -444,6 +447,12 @@ def csv_rows(lines, delimiter=",", source=None):
     line = 1
     try:
         for row in reader:
+            for index, cell in enumerate(row):
+                if "\x00" in cell:
+                    raise CsvError(
+                        "a NUL byte in column %d (often a UTF-16 file read as UTF-8: set the encoding)" % (index + 1),
+                        line=line, source=source,
+                    )
             if row:  # a blank line is no row
                 yield line, row
             line = reader.line_num + 1

@@ -31,13 +31,10 @@ what is still unwritten is counted in ``failed`` with its keys.
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 import os
-import random
 import threading
-import time
 from array import array
 from bisect import bisect_left
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -47,11 +44,6 @@ try:
 except ImportError:
     pass  # the module reports missing botocore
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import CsvError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import RowConverter
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import canonical_item
@@ -59,68 +51,24 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items impo
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import decoded_lines
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import item_digest
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import key_digest
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import AnsibleDynamoDBError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import Budget
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import READ_CHUNK
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import READ_UNIT_BYTES
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import WRITE_CHUNK
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import batch_get
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import batch_write
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import is_retryable_error
 
-READ_CHUNK = 100  # BatchGetItem's limit
 # Files up to this many rows (and, where the size is known before reading, this many bytes)
 # keep their converted items from the validation pass, so the load pass does not read and
 # convert the file again; larger files are streamed twice and memory stays bounded.
 CACHE_ROWS = 50000
 CACHE_BYTES = 8 * 1024 * 1024
-WRITE_CHUNK = 25  # BatchWriteItem's limit
-READ_UNIT_BYTES = 4096  # a strongly consistent read unit
 # A parallel scan segment per 16 MB of table: 16 pages of 1 MB read one after another. Smaller
 # tables are read by one segment (a few pages); larger ones by up to ``concurrency`` segments.
 SCAN_SEGMENT_BYTES = 16 * 1024 * 1024
 DIFF_SAMPLE = 10
-
-RETRYABLE_CODES = frozenset(
-    (
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-    )
-)
-
-
-class AnsibleDynamoDBError(AnsibleAWSError):
-    pass
-
-
-class DynamoDBErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleDynamoDBError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ResourceNotFoundException")
-
-
-@DynamoDBErrorHandler.list_error_handler("describe table")
-@AWSRetry.jittered_backoff()
-def describe_table(client, name):
-    return client.describe_table(TableName=name)["Table"]
-
-
-@DynamoDBErrorHandler.common_error_handler("check whether the table holds items")
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["ProvisionedThroughputExceededException", "InternalServerError"])
-def table_is_empty(client, name, key_names):
-    names = dict(("#k%d" % i, n) for i, n in enumerate(key_names))
-    response = client.scan(
-        TableName=name, Limit=1, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names, ConsistentRead=True
-    )
-    return not response.get("Items") and not response.get("LastEvaluatedKey")
-
-
-def key_schema_of(table):
-    """[(name, 'HASH'|'RANGE', type)] from DescribeTable, hash key first."""
-    types = dict((d["AttributeName"], d["AttributeType"]) for d in table.get("AttributeDefinitions", []))
-    schema = sorted(table["KeySchema"], key=lambda k: 0 if k["KeyType"] == "HASH" else 1)
-    return [(k["AttributeName"], k["KeyType"], types.get(k["AttributeName"], "S")) for k in schema]
-
 
 # ---------------------------------------------------------------------------
 # sources
@@ -324,80 +272,8 @@ def _resolve_duplicates(source, options, converter, suspects, result):
 # writing with retries
 
 
-class Budget(object):
-    """Retry policy: exponential backoff with full jitter, bounded attempts."""
-
-    def __init__(self, attempts, base=0.05, cap=2.0, sleep=time.sleep, rng=None):
-        self.attempts = attempts
-        self.base = base
-        self.cap = cap
-        self.sleep = sleep
-        self.rng = rng or random.Random()
-
-    def pause(self, attempt):
-        self.sleep(self.rng.uniform(0, min(self.cap, self.base * (2 ** attempt))))
-
-
-def _is_retryable(exc):
-    if isinstance(exc, botocore.exceptions.ClientError):
-        return exc.response.get("Error", {}).get("Code") in RETRYABLE_CODES
-    return isinstance(exc, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError))
-
-
-def batch_write(client, table, requests, budget):
-    """Write up to 25 requests; return the requests still unwritten after the budget (and the last error)."""
-    pending = list(requests)
-    error = None
-    for attempt in range(budget.attempts):
-        try:
-            response = client.batch_write_item(RequestItems={table: pending})
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            if not _is_retryable(exc):
-                raise AnsibleDynamoDBError(message="Failed to write items to %s" % table, exception=exc)
-            error = exc
-            budget.pause(attempt)
-            continue
-        pending = response.get("UnprocessedItems", {}).get(table, [])
-        if not pending:
-            return [], None
-        error = None
-        budget.pause(attempt)
-    return pending, error
-
-
-def batch_get(client, table, keys, budget):
-    """Read up to 100 items by key (consistent); return {digest-able key tuple: item} as a list of items."""
-    found = []
-    request = {table: {"Keys": list(keys), "ConsistentRead": True}}
-    for attempt in range(budget.attempts):
-        try:
-            response = client.batch_get_item(RequestItems=request)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            if not _is_retryable(exc):
-                raise AnsibleDynamoDBError(message="Failed to read items from %s" % table, exception=exc)
-            budget.pause(attempt)
-            continue
-        found.extend(response.get("Responses", {}).get(table, []))
-        request = response.get("UnprocessedKeys") or {}
-        if not request:
-            return found
-        budget.pause(attempt)
-    raise AnsibleDynamoDBError(message="Failed to read items from %s: retry budget spent on unprocessed keys" % table)
-
-
 # ---------------------------------------------------------------------------
 # pass 2: load
-
-
-def jsonable(value):
-    """An item or attribute value with bytes as base64 text (for results and diffs)."""
-    if isinstance(value, dict):
-        return dict((k, jsonable(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple, set)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value
 
 
 class Totals(object):
@@ -664,7 +540,7 @@ class Loader(object):
             try:
                 return self.client.scan(**params)
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-                if not _is_retryable(exc):
+                if not is_retryable_error(exc):
                     raise AnsibleDynamoDBError(message="Failed to scan %s" % self.table, exception=exc)
                 self.budget.pause(attempt)
         raise AnsibleDynamoDBError(message="Failed to scan %s: retry budget spent" % self.table)

@@ -30,13 +30,21 @@ from urllib.parse import unquote
 
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_vault
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import delete_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import get_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import parse_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import put_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import get_role
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
 POLICY_VERSION = "2012-10-17"
 
@@ -126,14 +134,8 @@ _KIND_SHAPES = {
 }
 
 
-class DenyPolicyErrorHandler(AWSErrorHandler):
-    """IAM calls: NoSuchEntity means "missing"; errors reach the module as AnsibleBackupError."""
-
-    _CUSTOM_EXCEPTION = AnsibleBackupError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NoSuchEntity")
+# IAM calls are translated by amazon.aws's IAM error handler (NoSuchEntity is "missing"; AnsibleIAMError)
+DenyPolicyErrorHandler = IAMErrorHandler
 
 
 # ---------------------------------------------------------------------------
@@ -142,33 +144,33 @@ class DenyPolicyErrorHandler(AWSErrorHandler):
 
 
 @DenyPolicyErrorHandler.list_error_handler("get IAM policy")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def get_policy(client, arn):
     return client.get_policy(PolicyArn=arn)["Policy"]
 
 
 @DenyPolicyErrorHandler.common_error_handler("list IAM policies")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def list_local_policies(client):
     paginator = client.get_paginator("list_policies")
     return paginator.paginate(Scope="Local").build_full_result().get("Policies", [])
 
 
 @DenyPolicyErrorHandler.common_error_handler("list IAM policy versions")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def list_policy_versions(client, arn):
     paginator = client.get_paginator("list_policy_versions")
     return paginator.paginate(PolicyArn=arn).build_full_result().get("Versions", [])
 
 
 @DenyPolicyErrorHandler.common_error_handler("get IAM policy version")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def get_policy_version(client, arn, version_id):
     return client.get_policy_version(PolicyArn=arn, VersionId=version_id)["PolicyVersion"]
 
 
 @DenyPolicyErrorHandler.common_error_handler("create IAM policy")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def create_policy(client, name, path, document, description=None):
     params = {"PolicyName": name, "Path": path, "PolicyDocument": json.dumps(document)}
     if description:
@@ -177,34 +179,34 @@ def create_policy(client, name, path, document, description=None):
 
 
 @DenyPolicyErrorHandler.common_error_handler("create IAM policy version")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def _create_policy_version(client, arn, document):
     return client.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)["PolicyVersion"]
 
 
 @DenyPolicyErrorHandler.common_error_handler("set the default IAM policy version")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def set_default_policy_version(client, arn, version_id):
     client.set_default_policy_version(PolicyArn=arn, VersionId=version_id)
     return True
 
 
 @DenyPolicyErrorHandler.deletion_error_handler("delete IAM policy version")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def delete_policy_version(client, arn, version_id):
     client.delete_policy_version(PolicyArn=arn, VersionId=version_id)
     return True
 
 
 @DenyPolicyErrorHandler.deletion_error_handler("delete IAM policy")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def delete_policy(client, arn):
     client.delete_policy(PolicyArn=arn)
     return True
 
 
 @DenyPolicyErrorHandler.list_error_handler("list the entities an IAM policy is attached to")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def _list_entities_for_policy(client, arn):
     paginator = client.get_paginator("list_entities_for_policy")
     return paginator.paginate(PolicyArn=arn).build_full_result()
@@ -221,7 +223,7 @@ def list_attachments(client, arn):
 
 
 @DenyPolicyErrorHandler.common_error_handler("attach IAM policy")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def attach_policy(client, kind, name, arn):
     if kind == "roles":
         client.attach_role_policy(RoleName=name, PolicyArn=arn)
@@ -233,7 +235,7 @@ def attach_policy(client, kind, name, arn):
 
 
 @DenyPolicyErrorHandler.deletion_error_handler("detach IAM policy")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def detach_policy(client, kind, name, arn):
     if kind == "roles":
         client.detach_role_policy(RoleName=name, PolicyArn=arn)
@@ -245,7 +247,7 @@ def detach_policy(client, kind, name, arn):
 
 
 @DenyPolicyErrorHandler.list_error_handler("get IAM principal")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def get_principal(client, kind, name):
     """{name, arn} of the role, group or user called ``name`` (IAM's spelling); None when missing."""
     if kind == "roles":
@@ -259,14 +261,14 @@ def get_principal(client, kind, name):
 
 
 @DenyPolicyErrorHandler.list_error_handler("list the members of IAM group", default_value=[])
-@AWSRetry.jittered_backoff()
+@aws_retry
 def list_group_members(client, name):
     paginator = client.get_paginator("get_group")
     return paginator.paginate(GroupName=name).build_full_result().get("Users", [])
 
 
 @DenyPolicyErrorHandler.common_error_handler("simulate IAM principal policy")
-@AWSRetry.jittered_backoff()
+@aws_retry
 def simulate_principal_policy(client, source_arn, actions, resources, principal_arn=None):
     params = {"PolicySourceArn": source_arn, "ActionNames": list(actions), "ResourceArns": list(resources)}
     if principal_arn:
@@ -317,10 +319,8 @@ def create_policy_version(client, arn, document):
         deleted.append(version_id)
     try:
         return _create_policy_version(client, arn, document), deleted
-    except AnsibleBackupError as e:
+    except is_ansible_aws_error_code("LimitExceeded"):
         # another writer created a version since we listed them: make room once more
-        if not is_ansible_aws_error_code("LimitExceeded", e):
-            raise
         extra = versions_to_delete(list_policy_versions(client, arn))
         if not extra:
             raise
@@ -655,12 +655,421 @@ def failed_rows(rows):
     return [row for row in rows if not row["exempt"] and row["decision"] != EXPLICIT_DENY]
 
 
-def verify(client, principals, plan, timeout=0, delay=3):
+def verify(client, principals, plan, timeout=0, delay=3, clock=time.monotonic, sleep=time.sleep):
     """Simulate until every non-exempt row is an explicit deny, or ``timeout`` seconds passed
     (IAM is eventually consistent right after a change). Returns the rows of the last attempt."""
-    deadline = time.monotonic() + max(timeout or 0, 0)
-    while True:
-        rows = simulate(client, principals, plan)
-        if not failed_rows(rows) or time.monotonic() + delay > deadline:
-            return rows
-        time.sleep(delay)
+    rows, _done = poll(lambda: simulate(client, principals, plan), lambda rows: not failed_rows(rows),
+                   timeout=max(timeout or 0, 0), clock=clock, sleep=sleep, first_delay=delay, factor=1, max_delay=delay)
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# The engine of backupkit.dynamodb.backup_deny_policy: options -> desired document and
+# attachments -> prediction -> the same managed view before and after -> changes
+# ---------------------------------------------------------------------------
+
+
+VAULT_NAME_PATTERN = r"^[A-Za-z0-9_-]{2,50}$"
+KIND_OF_ARN = {"roles": "role", "groups": "group", "users": "user"}
+
+
+# ---------------------------------------------------------------------------
+# Input (pure)
+# ---------------------------------------------------------------------------
+
+
+def principal_name(kind, value):
+    """The name in a principal name or ARN (ValueError when the ARN is not of that kind)."""
+    if not value.startswith("arn:"):
+        return value
+    parts = value.split(":", 5)
+    resource = parts[5] if len(parts) == 6 else ""
+    if parts[2:3] != ["iam"] or not resource.startswith(KIND_OF_ARN[kind] + "/"):
+        raise ValueError("attach_to.%s: %r is not the ARN of an IAM %s" % (kind, value, KIND_OF_ARN[kind]))
+    return resource.rsplit("/", 1)[1]
+
+
+def input_problems(params):
+    """Everything wrong with the options, found before any AWS call."""
+    problems = []
+    problem = validate_iam_identifiers("policy", params["name"], params.get("path"))
+    if problem:
+        problems.append(problem)
+    if params.get("description") and len(params["description"]) > MAX_DESCRIPTION_LENGTH:
+        problems.append("description may not be longer than %d characters" % MAX_DESCRIPTION_LENGTH)
+    if not params.get("deny_actions"):
+        problems.append("deny_actions must name at least one action")
+    for action in params.get("deny_actions") or []:
+        problems.append(action_problem("deny_actions", action))
+    if params.get("resources") is not None and not params["resources"]:
+        problems.append("resources must name at least one resource (use [\"*\"] for every resource)")
+    for resource in params.get("resources") or []:
+        problems.append(resource_problem("resources", resource))
+    if params.get("allow_actions") is not None and not params["allow_actions"]:
+        problems.append("allow_actions must name at least one action when given")
+    for action in params.get("allow_actions") or []:
+        problems.append(action_problem("allow_actions", action))
+    if params.get("allow_resources") is not None:
+        if not params.get("allow_actions"):
+            problems.append("allow_resources requires allow_actions")
+        elif not params["allow_resources"]:
+            problems.append("allow_resources must name at least one resource when given")
+    for resource in params.get("allow_resources") or []:
+        problems.append(resource_problem("allow_resources", resource))
+    for arn in params.get("exempt_principal_arns") or []:
+        problems.append(principal_arn_problem("exempt_principal_arns", arn))
+    for kind in PRINCIPAL_KINDS:
+        for value in (params.get("attach_to") or {}).get(kind) or []:
+            try:
+                name = principal_name(kind, value)
+            except ValueError as e:
+                problems.append(str(e))
+                continue
+            if validate_iam_identifiers(KIND_OF_ARN[kind], name):
+                problems.append("attach_to.%s: %r is not a valid IAM %s name" % (kind, value, KIND_OF_ARN[kind]))
+    for vault in params.get("vault_names") or []:
+        if not re.match(VAULT_NAME_PATTERN, vault):
+            problems.append("vault_names: %r is not a backup vault name (2 to 50 letters, digits, - or _)" % vault)
+    if params.get("verify_timeout") is not None and params["verify_timeout"] < 0:
+        problems.append("verify_timeout must not be negative")
+    return [p for p in problems if p]
+
+
+def desired_document(params, ctx):
+    """The policy document the options describe (ARNs of the caller's account and region by default)."""
+    resources = unique(params.get("resources")) or default_resources(ctx.partition, ctx.region, ctx.account_id)
+    return build_document(
+        unique(params["deny_actions"]),
+        resources,
+        unique(params.get("allow_actions")),
+        unique(params.get("allow_resources")),
+        unique(params.get("exempt_principal_arns")),
+    )
+
+
+# ---------------------------------------------------------------------------
+# State: describe, view, result
+# ---------------------------------------------------------------------------
+
+
+def _date(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def find_policy(module, iam, ctx):
+    """The policy (GetPolicy's answer) by name, at the given path or, without one, at any path; None if missing."""
+    name, path = module.params["name"], module.params.get("path")
+    policy = get_policy(iam, policy_arn(ctx.partition, ctx.account_id, path or "/", name))
+    if policy is None:
+        match = next((p for p in list_local_policies(iam) if p["PolicyName"] == name), None)
+        policy = get_policy(iam, match["Arn"]) if match else None
+    if policy is not None and path is not None and policy.get("Path") != path:
+        module.fail_json(
+            msg="IAM policy %r exists at path %s, not %s; IAM cannot move a policy. Nothing was changed."
+            % (name, policy.get("Path"), path)
+        )
+    return policy
+
+
+def describe_policy(iam, policy):
+    """The normalised policy, with its default document and versions, or None."""
+    if policy is None:
+        return None
+    arn = policy["Arn"]
+    document = policy_document(get_policy_version(iam, arn, policy["DefaultVersionId"]))
+    versions = list_policy_versions(iam, arn)
+    ordered = sorted(versions, key=lambda v: version_number(v.get("VersionId")))
+    return {
+        "arn": arn,
+        "name": policy["PolicyName"],
+        "path": policy.get("Path", "/"),
+        "description": policy.get("Description", ""),
+        "policy_id": policy.get("PolicyId"),
+        "default_version_id": policy.get("DefaultVersionId"),
+        "version_ids": [v["VersionId"] for v in ordered],
+        "document": document,
+        "attachment_count": policy.get("AttachmentCount", 0),
+        "create_date": _date(policy.get("CreateDate")),
+        "update_date": _date(policy.get("UpdateDate")),
+    }
+
+
+def describe_vaults(backup, vault_names):
+    """{vault name: access policy ({} for none), or None when the vault does not exist}."""
+    vaults = {}
+    for name in unique(vault_names):
+        if describe_backup_vault(backup, name) is None:
+            vaults[name] = None
+            continue
+        try:
+            vaults[name] = parse_policy(get_vault_access_policy(backup, name))
+        except ValueError as e:
+            raise AnsibleBackupError(message="The access policy AWS returned for backup vault %r %s" % (name, e)) from None
+    return vaults
+
+
+def empty_attachments():
+    return {kind: [] for kind in PRINCIPAL_KINDS}
+
+
+def describe(module, iam, backup, ctx):
+    raw = find_policy(module, iam, ctx)
+    policy = describe_policy(iam, raw)
+    return {
+        "policy": policy,
+        "attachments": list_attachments(iam, policy["arn"]) if policy else empty_attachments(),
+        "vaults": describe_vaults(backup, module.params.get("vault_names")),
+    }
+
+
+def managed_view(state):
+    """What the module manages, for ``changed`` and ``diff`` (no ids, dates or counts)."""
+    policy = state["policy"]
+    return {
+        "policy": None if policy is None else {k: policy[k] for k in ("name", "path", "description", "document")},
+        "attachments": copy.deepcopy(state["attachments"]),
+        "vault_statements": {
+            name: copy.deepcopy(our_statement(vault_policy)) if vault_policy else None
+            for name, vault_policy in state["vaults"].items()
+        },
+    }
+
+
+def state_result(state):
+    return dict(
+        policy=copy.deepcopy(state["policy"]) if state["policy"] else {},
+        attachments=copy.deepcopy(state["attachments"]),
+        vault_policies={
+            name: {"policy": copy.deepcopy(vault_policy or {}), "statement": copy.deepcopy(our_statement(vault_policy))}
+            for name, vault_policy in state["vaults"].items()
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# present
+# ---------------------------------------------------------------------------
+
+
+def resolve_principals(module, iam, before):
+    """{kind: [IAM's names]} of attach_to, each checked to exist; fails listing every unknown one."""
+    attach_to = module.params.get("attach_to") or {}
+    resolved, unknown = {}, []
+    for kind in PRINCIPAL_KINDS:
+        if attach_to.get(kind) is None:
+            continue
+        names = []
+        for value in attach_to[kind]:
+            name = principal_name(kind, value)
+            if name in before["attachments"][kind]:
+                names.append(name)
+                continue
+            principal = get_principal(iam, kind, name)
+            if principal is None:
+                unknown.append("%s %s" % (KIND_OF_ARN[kind], value))
+            else:
+                names.append(principal["name"])
+        resolved[kind] = sorted(set(names))
+    if unknown:
+        module.fail_json(msg="attach_to: no such IAM %s. Nothing was changed." % ", ".join(unknown))
+    return resolved
+
+
+def predict_present(module, ctx, before, document, wanted_attachments):
+    params = module.params
+    predicted = copy.deepcopy(before)
+    policy = predicted["policy"]
+    if policy is None:
+        path = params.get("path") or "/"
+        predicted["policy"] = policy = {
+            "arn": policy_arn(ctx.partition, ctx.account_id, path, params["name"]),
+            "name": params["name"],
+            "path": path,
+            "description": params.get("description") or "",
+            "policy_id": None,
+            "default_version_id": "v1",
+            "version_ids": ["v1"],
+            "document": copy.deepcopy(document),
+            "attachment_count": 0,
+            "create_date": None,
+            "update_date": None,
+        }
+    else:
+        if params.get("description") is not None and params["description"] != policy["description"]:
+            module.warn(
+                "IAM cannot change the description of policy %r (%r); the requested description %r is not applied"
+                % (policy["name"], policy["description"], params["description"])
+            )
+        if policy_differs(policy["document"], document):
+            policy["document"] = copy.deepcopy(document)
+            policy["default_version_id"] = None
+            policy["version_ids"] = None
+    for kind, names in wanted_attachments.items():
+        current = predicted["attachments"][kind]
+        predicted["attachments"][kind] = names if params["purge_attachments"] else sorted(set(current) | set(names))
+    policy["attachment_count"] = sum(len(v) for v in predicted["attachments"].values())
+    statement = vault_statement(unique(params.get("exempt_principal_arns")))
+    for name, vault_policy in before["vaults"].items():
+        predicted["vaults"][name] = with_our_statement(vault_policy, statement)
+    return predicted
+
+
+def check_input_against(module, before, document):
+    """Problems only AWS's answers reveal, still before any write."""
+    missing = [name for name, vault_policy in before["vaults"].items() if vault_policy is None]
+    if missing:
+        module.fail_json(msg="vault_names: no such backup vault %s in %s. Nothing was changed." % (", ".join(missing), module.region))
+    size = document_size(document)
+    if size > MAX_POLICY_SIZE:
+        module.fail_json(
+            msg="The policy document would be %d characters long; IAM allows %d. Nothing was changed." % (size, MAX_POLICY_SIZE)
+        )
+
+
+def caller_principal_arn(module, ctx):
+    """aws:PrincipalArn of the module's caller (the role's ARN for an assumed-role session)."""
+    arn = ctx._caller()["Arn"]
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role_name = parts[5].split("/")[1]
+        role = get_role(module.client("iam"), role_name)
+        return role["Arn"] if role else "arn:%s:iam::%s:role/%s" % (parts[1], parts[4], role_name)
+    return arn
+
+
+def warn_if_caller_not_exempt(module, ctx, before, predicted):
+    written = [name for name in predicted["vaults"] if predicted["vaults"][name] != before["vaults"][name]]
+    if not written:
+        return
+    caller = caller_principal_arn(module, ctx)
+    if not is_exempt(caller, module.params.get("exempt_principal_arns")):
+        module.warn(
+            "The statement %s in the access policy of vault(s) %s denies backup:PutBackupVaultAccessPolicy to every "
+            "principal that is not exempt, this module's caller %s included: it cannot change or remove the statement "
+            "later unless exempt_principal_arns lists it (deleting the whole vault access policy stays possible)."
+            % (VAULT_STATEMENT_SID, ", ".join(written), caller)
+        )
+
+
+def apply_present(module, iam, backup, before, predicted, document):
+    params = module.params
+    if before["policy"] is None:
+        created = create_policy(iam, params["name"], params.get("path") or "/", document, params.get("description"))
+        arn = created["Arn"]
+    else:
+        arn = before["policy"]["arn"]
+        if policy_differs(before["policy"]["document"], document):
+            versions = list_policy_versions(iam, arn)
+            match = find_matching_version(iam, arn, versions, document)
+            if match:
+                set_default_policy_version(iam, arn, match)
+            else:
+                create_policy_version(iam, arn, document)
+    for kind in PRINCIPAL_KINDS:
+        current, wanted = set(before["attachments"][kind]), set(predicted["attachments"][kind])
+        for name in sorted(wanted - current):
+            attach_policy(iam, kind, name, arn)
+        for name in sorted(current - wanted):
+            detach_policy(iam, kind, name, arn)
+    write_vault_policies(backup, before, predicted)
+    return arn
+
+
+def write_vault_policies(backup, before, predicted):
+    for name, vault_policy in predicted["vaults"].items():
+        if before["vaults"][name] is None or vault_policy == before["vaults"][name]:
+            continue
+        if vault_policy:
+            put_vault_access_policy(backup, name, vault_policy)
+        else:
+            delete_vault_access_policy(backup, name)
+
+
+def run_verification(module, iam, ctx, state, document, changed):
+    params = module.params
+    exempt = unique(params.get("exempt_principal_arns"))
+    deny = next(s for s in document["Statement"] if s.get("Sid") == DENY_SID)
+    plan, skipped = verification_plan(deny["Action"], deny["Resource"], ctx.partition, ctx.region, ctx.account_id)
+    if skipped:
+        module.warn("verify: no known action matches %s; not simulated" % ", ".join(skipped))
+    principals = principals_to_verify(iam, state["attachments"], exempt)
+    if not plan:
+        return [], "verify: no denied action can be simulated"
+    if not [p for p in principals if not p["exempt"]]:
+        rows = simulate(iam, principals, plan)
+        attached = ", ".join("%s/%s" % (kind[:-1], n) for kind in PRINCIPAL_KINDS for n in state["attachments"][kind])
+        return rows, "verify: the policy applies to no principal that is not exempt (attached: %s), so nothing can be verified" % (
+            attached or "none"
+        )
+    rows = verify(iam, principals, plan, params["verify_timeout"] if changed else 0)
+    failed = failed_rows(rows)
+    if failed:
+        return rows, "verify: %d of %d simulations are not an explicit deny: %s" % (
+            len(failed),
+            len([r for r in rows if not r["exempt"]]),
+            "; ".join("%s %s on %s: %s" % (r["principal"], r["action"], r["resource"], r["decision"]) for r in failed[:10]),
+        )
+    return rows, None
+
+
+def ensure_present(module, iam, backup, ctx):
+    document = desired_document(module.params, ctx)
+    before = describe(module, iam, backup, ctx)
+    check_input_against(module, before, document)
+    wanted_attachments = resolve_principals(module, iam, before)
+    predicted = predict_present(module, ctx, before, document, wanted_attachments)
+    unchanged = managed_view(predicted) == managed_view(before)
+    if module.params.get("vault_names") and not unchanged:
+        warn_if_caller_not_exempt(module, ctx, before, predicted)
+
+    if module.check_mode or unchanged:
+        after = before if unchanged else predicted
+        result = changed_result(managed_view(before), managed_view(predicted), module._diff, **state_result(after))
+    else:
+        apply_present(module, iam, backup, before, predicted, document)
+        after = describe(module, iam, backup, ctx)
+        result = changed_result(managed_view(before), managed_view(after), module._diff, **state_result(after))
+
+    if module.params["verify"]:
+        if module.check_mode and not unchanged:
+            module.warn("verify: skipped in check mode, because the policy or its attachments would change")
+        else:
+            rows, error = run_verification(module, iam, ctx, after, document, changed=not unchanged)
+            result["verification"] = rows
+            if error:
+                module.fail_json(msg=error + (" (the changes were made)" if result["changed"] else ""), **result)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# absent
+# ---------------------------------------------------------------------------
+
+
+def ensure_absent(module, iam, backup, ctx):
+    before = describe(module, iam, backup, ctx)
+    predicted = {
+        "policy": None,
+        "attachments": empty_attachments(),
+        "vaults": {
+            name: None if vault_policy is None else with_our_statement(vault_policy, None)
+            for name, vault_policy in before["vaults"].items()
+        },
+    }
+    result = changed_result(managed_view(before), managed_view(predicted), module._diff, **state_result(predicted))
+    if module.check_mode or not result["changed"]:
+        return result
+
+    policy = before["policy"]
+    if policy is not None:
+        arn = policy["arn"]
+        for kind in PRINCIPAL_KINDS:
+            for name in before["attachments"][kind]:
+                detach_policy(iam, kind, name, arn)
+        for version in list_policy_versions(iam, arn):
+            if not version.get("IsDefaultVersion"):
+                delete_policy_version(iam, arn, version["VersionId"])
+        delete_policy(iam, arn)
+    write_vault_policies(backup, before, predicted)
+    after = {"policy": None, "attachments": empty_attachments(), "vaults": describe_vaults(backup, module.params.get("vault_names"))}
+    return changed_result(managed_view(before), managed_view(after), module._diff, **state_result(after))

@@ -13,34 +13,27 @@ the connection, asking STS once per module run.
 from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.iam import get_iam_role
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+
+# IAM and STS calls raise amazon.aws's AnsibleIAMError (NoSuchEntity is "missing"); modules catch it
+# under this name.
+AnsibleIdentityError = AnsibleIAMError
+IdentityErrorHandler = IAMErrorHandler
 
 
-class AnsibleIdentityError(AnsibleAWSError):
-    pass
-
-
-class IdentityErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleIdentityError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NoSuchEntity")
-
-
-@IdentityErrorHandler.common_error_handler("get the caller identity")
-@AWSRetry.jittered_backoff()
+@IAMErrorHandler.common_error_handler("get the caller identity")
+@aws_retry
 def get_caller_identity(sts_client):
     return sts_client.get_caller_identity()
 
 
-@IdentityErrorHandler.list_error_handler("get IAM role")
-@AWSRetry.jittered_backoff()
 def get_role(iam_client, name):
-    return iam_client.get_role(RoleName=name)["Role"]
+    """IAM GetRole's Role, or None when there is no such role (amazon.aws's get_iam_role)."""
+    return get_iam_role(iam_client, name)
 
 
 class CallerContext(object):

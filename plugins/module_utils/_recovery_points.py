@@ -25,26 +25,18 @@ import re
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_recovery_point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_recovery_points_by_backup_vault
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
 # botocore's RecoveryPointStatus enum
 RECOVERY_POINT_STATUSES = ["COMPLETED", "PARTIAL", "DELETING", "EXPIRED", "AVAILABLE", "STOPPED", "CREATING"]
 # the statuses a recovery point can be restored from
 RESTORABLE_STATUSES = ("AVAILABLE", "COMPLETED")
-
-
-class VaultMissingErrorHandler(BackupErrorHandler):
-    """AWS answers AccessDeniedException for a vault that does not exist (and for one the caller
-    may not read); for a lookup of one recovery point in one vault both mean "not there"."""
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code(["ResourceNotFoundException", "AccessDeniedException"])
 
 
 def vault_error(name, error):
@@ -58,13 +50,6 @@ def vault_error(name, error):
 # ---------------------------------------------------------------------------
 # AWS calls
 # ---------------------------------------------------------------------------
-
-
-@BackupErrorHandler.common_error_handler("list recovery points of backup vault")
-@AWSRetry.jittered_backoff()
-def _list_by_vault(client, **params):
-    paginator = client.get_paginator("list_recovery_points_by_backup_vault")
-    return paginator.paginate(**params).build_full_result().get("RecoveryPoints") or []
 
 
 def list_recovery_points_by_vault(client, vault_name, resource_arn=None, created_after=None, created_before=None,
@@ -84,30 +69,21 @@ def list_recovery_points_by_vault(client, vault_name, resource_arn=None, created
     if backup_plan_id:
         params["ByBackupPlanId"] = backup_plan_id
     try:
-        return _list_by_vault(client, **params)
+        return list_recovery_points_by_backup_vault(client, **params)
     except is_ansible_aws_error_code("AccessDeniedException") as e:
         raise vault_error(vault_name, e) from e
 
 
 @BackupErrorHandler.list_error_handler("list recovery points of resource", default_value=[])
-@AWSRetry.jittered_backoff()
+@aws_retry
 def list_recovery_points_by_resource(client, resource_arn):
     """Every recovery point of the resource, in every vault (all pages); [] when it has none."""
     paginator = client.get_paginator("list_recovery_points_by_resource")
     return paginator.paginate(ResourceArn=resource_arn).build_full_result().get("RecoveryPoints") or []
 
 
-@VaultMissingErrorHandler.list_error_handler("describe recovery point")
-@AWSRetry.jittered_backoff()
-def describe_recovery_point(client, vault_name, recovery_point_arn):
-    """DescribeRecoveryPoint's answer, or None when the vault does not hold that recovery point."""
-    response = client.describe_recovery_point(BackupVaultName=vault_name, RecoveryPointArn=recovery_point_arn)
-    response.pop("ResponseMetadata", None)
-    return response
-
-
 @BackupErrorHandler.list_error_handler("list backup vaults", default_value=[])
-@AWSRetry.jittered_backoff()
+@aws_retry
 def list_backup_vault_names(client):
     paginator = client.get_paginator("list_backup_vaults")
     vaults = paginator.paginate().build_full_result().get("BackupVaultList") or []
@@ -122,7 +98,7 @@ def list_recovery_points_of_resource(client, resource_arn):
     full = {}
     for vault_name in sorted({point.get("BackupVaultName") for point in points if point.get("BackupVaultName")}):
         try:
-            for point in _list_by_vault(client, BackupVaultName=vault_name, ByResourceArn=resource_arn):
+            for point in list_recovery_points_by_backup_vault(client, BackupVaultName=vault_name, ByResourceArn=resource_arn):
                 full[point["RecoveryPointArn"]] = point
         except is_ansible_aws_error_code("AccessDeniedException"):
             pass  # a vault we may not list (its access policy): keep the short form of its points

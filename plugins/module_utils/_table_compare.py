@@ -34,27 +34,18 @@ import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import canonical_attribute
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import READ_CHUNK
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import RETRYABLE_CODES
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import Budget
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import DynamoDBErrorHandler
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import batch_get
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import jsonable
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import Budget
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import READ_CHUNK
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import batch_get
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import jsonable
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import scan_page
 
 RETRY_ATTEMPTS = 10
 
 
 class TablesChanged(Exception):
     """The counts contradict each other: a table was written while it was compared."""
-
-
-@DynamoDBErrorHandler.common_error_handler("scan the table")
-@AWSRetry.jittered_backoff(retries=RETRY_ATTEMPTS, delay=0.2, max_delay=5, catch_extra_error_codes=sorted(RETRYABLE_CODES))
-def scan_page(client, **params):
-    return client.scan(**params)
 
 
 # ---------------------------------------------------------------------------

@@ -276,11 +276,10 @@ backup_job:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import BACKUP_JOB_FAILED_STATES
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import backup_job_ids
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import backup_job_request
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import describe_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import lifecycle_problems
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import normalise_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import predicted_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import start_backup_job
@@ -288,6 +287,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs im
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import window_problems
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import AnsibleIdentityError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_problems
 
 
 def validate(module):
@@ -360,8 +360,8 @@ def run(module, client, context):
         module.log(f"idempotency token already used: backup job {job_id} exists")
 
     if params["wait"]:
-        raw, timed_out = wait_for_backup_job(client, job_id, params["wait_timeout"], log=module.log)
-        if timed_out:
+        raw, finished = wait_for_backup_job(client, job_id, params["wait_timeout"], log=module.log)
+        if not finished:
             done = raw.get("PercentDone")
             module.fail_json(
                 msg=(

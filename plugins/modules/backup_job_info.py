@@ -286,13 +286,13 @@ filters:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_restore_jobs
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import BACKUP_JOB_STATES
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import RESTORE_JOB_STATES
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import describe_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import describe_restore_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import job_entry
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import list_backup_jobs
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import list_restore_jobs
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import newest_first
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import parse_time
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import restore_job_source

@@ -411,22 +411,22 @@ backup_plan:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_plans
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import tag_resource
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import untag_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import advanced_dynamodb_backup
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import create_backup_plan
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import current_plan
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import delete_backup_plan
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import describe_plan
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import desired_plan
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import list_backup_plans
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import plan_part
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import plan_result
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import plan_to_aws
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import plans_named
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import predicted_tags
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import rule_warnings
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import tag_resource
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import untag_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import update_backup_plan
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import uses_cold_storage
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import validate_rules

@@ -24,6 +24,12 @@ description:
   - A role that IAM has just created is often refused by AWS Backup for a few seconds (the role
     V(cannot be assumed) or is V(not authorized)). Creating the selection is retried for up to 60 seconds
     while AWS answers that.
+  - AWS allows several selections of one name in a plan (two runs at once can create them). With
+    O(state=present) the module keeps one - the one already as requested, if any - and deletes the others
+    (changed, RV(msg) names their ids); with O(state=absent) it deletes them all.
+  - Bad input is refused before any AWS call, naming the option - O(resources) and O(not_resources) that
+    are not ARNs, O(dynamodb_tables) that are neither table names nor table ARNs, O(list_of_tags) entries
+    without a key or a value, and a selection with nothing to select.
   - For more information see the AWS documentation for backup selections
     U(https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html).
 author:
@@ -411,6 +417,7 @@ msg:
   sample: Would have created selection if not in check mode
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import AnsibleBackupError
@@ -426,6 +433,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selecti
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import get_backup_selection
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import get_caller_account
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import get_role_arn
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import selection_problems
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import to_api
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
 
@@ -475,13 +483,24 @@ def ensure_present(module, client):
     if plan_id is None:
         raise AnsibleBackupError(message=f"The backup plan {plan_name} does not exist. Please create one first.")
     existing = find_selections(client, plan_id, desired["selection_name"])
+    # two runs at once can create two selections of one name: keep one (the one already as wanted)
+    existing.sort(key=lambda selection: comparable(describe_result(selection)) != desired)
     current = existing[0] if existing else None
+    duplicates = [selection["SelectionId"] for selection in existing[1:]]
     current_view = describe_result(current) if current else None
     before = comparable(current_view)
     extra = dict(current_selection=[flatten_response(current)] if current else [], exists=True, replaced=False)
+    if duplicates:
+        extra["msg"] = (f"{'Would have deleted' if module.check_mode else 'Deleted'} {len(duplicates)} more backup "
+                        f"selection(s) named {desired['selection_name']!r}: {', '.join(duplicates)}")
+        if not module.check_mode:
+            for selection_id in duplicates:
+                delete_backup_selection(client, plan_id, selection_id)
 
     if before == desired:
-        return changed_result(before, before, module._diff, backup_selection=current_view, **extra)
+        result = changed_result(before, before, module._diff, backup_selection=current_view, **extra)
+        result["changed"] = bool(duplicates)
+        return result
 
     old_id = current["SelectionId"] if current else None
     if old_id:
@@ -489,8 +508,8 @@ def ensure_present(module, client):
     predicted = dict(desired, backup_plan_id=plan_id)
     if module.check_mode:
         action = "replaced" if old_id else "created"
-        return changed_result(before, desired, module._diff, backup_selection=predicted,
-                              msg=f"Would have {action} selection if not in check mode", **extra)
+        extra["msg"] = f"Would have {action} selection if not in check mode" + (f"; {extra['msg']}" if duplicates else "")
+        return changed_result(before, desired, module._diff, backup_selection=predicted, **extra)
 
     if old_id:
         delete_backup_selection(client, plan_id, old_id)
@@ -574,13 +593,17 @@ def main():
         required_if=[("state", "present", ("iam_role_arn", "iam_role_name"), True)],
         supports_check_mode=True,
     )
+    if module.params["state"] == "present":
+        problems = selection_problems(module.params)
+        if problems:
+            module.fail_json(msg="; ".join(problems))
     client = module.client("backup")
     try:
         if module.params["state"] == "present":
             result = ensure_present(module, client)
         else:
             result = ensure_absent(module, client)
-    except AnsibleBackupError as e:
+    except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(**result)
 

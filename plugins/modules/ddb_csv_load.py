@@ -222,6 +222,7 @@ table:
   sample: order_transaction
 """
 
+import codecs
 import os
 import time
 
@@ -233,19 +234,19 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import CsvError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import AnsibleDynamoDBError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import Loader
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import choose_compare
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import content_source
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import describe_table
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import jsonable
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import key_schema_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import local_source
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import make_converter_factory
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import s3_source
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import scan_segments
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import table_is_empty
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import validate
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import AnsibleDynamoDBError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import jsonable
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import key_schema_of
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import table_is_empty
 
 MAX_DUPLICATES_LISTED = 10
 
@@ -260,6 +261,10 @@ def check_options(module):
         module.fail_json(msg="retries must be at least 1, got %d" % params["retries"])
     if params["prune"] and params["mode"] != "sync":
         module.fail_json(msg="prune needs mode: sync (upsert does not read the table)")
+    try:
+        codecs.lookup(params["encoding"])
+    except LookupError:
+        module.fail_json(msg="encoding: unknown encoding %r" % params["encoding"])
 
 
 def make_source(module):

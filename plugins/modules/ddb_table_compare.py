@@ -231,9 +231,9 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import AnsibleDynamoDBError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import describe_table
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import key_schema_of
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import AnsibleDynamoDBError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import key_schema_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import TableComparison
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import TablesChanged
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import key_schema_mismatch

@@ -9,13 +9,10 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError, list_backup_jobs, list_restore_jobs
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import (
     backup_job_request,
     job_entry,
-    lifecycle_problems,
-    list_backup_jobs,
-    list_restore_jobs,
     newest_first,
     normalise_backup_job,
     parse_time,
@@ -28,6 +25,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs im
     wait_for_backup_job,
     window_problems,
 )
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_problems
 
 UTC = datetime.timezone.utc
 TABLE = "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
@@ -308,19 +306,6 @@ def test_restore_job_source_asks_for_the_recovery_point_once():
 # --------------------------------------------------------------------------- waiting
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def answers(*states):
     """A describe function returning one state after another (the last one for ever)."""
     calls = []
@@ -333,13 +318,12 @@ def answers(*states):
     return describe, calls
 
 
-def test_poll_job_backs_off_and_logs_each_state_change():
-    clock = Clock()
+def test_poll_job_backs_off_and_logs_each_state_change(clock):
     describe, calls = answers("CREATED", "CREATED", "RUNNING", "RUNNING", "RUNNING", "COMPLETED")
     logs = []
-    raw, timed_out = poll_job(describe, "J1", "State", ("COMPLETED",), 3600, log=logs.append, label="backup job",
-                              sleep=clock.sleep, clock=clock)
-    assert not timed_out
+    raw, finished = poll_job(describe, "J1", "State", ("COMPLETED",), 3600, log=logs.append, label="backup job",
+                             sleep=clock.sleep, clock=clock)
+    assert finished
     assert raw["State"] == "COMPLETED"
     assert len(calls) == 6
     assert clock.sleeps == [1.0, 1.5, 2.25, 3.375, 5.0625]
@@ -347,19 +331,17 @@ def test_poll_job_backs_off_and_logs_each_state_change():
                     "backup job J1: COMPLETED (50.0% done)"]
 
 
-def test_poll_job_delay_is_capped():
-    clock = Clock()
+def test_poll_job_delay_is_capped(clock):
     describe = answers("RUNNING")[0]
     poll_job(describe, "J1", "State", ("COMPLETED",), 100, sleep=clock.sleep, clock=clock)
     assert max(clock.sleeps) == 15.0
     assert clock.sleeps[-2] == 15.0
 
 
-def test_poll_job_times_out_without_sleeping_past_the_deadline():
-    clock = Clock()
+def test_poll_job_times_out_without_sleeping_past_the_deadline(clock):
     describe, calls = answers("RUNNING")
-    raw, timed_out = poll_job(describe, "J1", "State", ("COMPLETED",), 4, sleep=clock.sleep, clock=clock)
-    assert timed_out
+    raw, finished = poll_job(describe, "J1", "State", ("COMPLETED",), 4, sleep=clock.sleep, clock=clock)
+    assert not finished
     assert raw["State"] == "RUNNING"
     assert clock.sleeps == [1.0, 1.5, 1.5]
     assert clock.now == 4
@@ -371,9 +353,8 @@ def test_poll_job_of_a_job_aws_forgot():
         poll_job(lambda job_id: None, "J1", "State", ("COMPLETED",), 10, label="backup job", sleep=lambda s: None)
 
 
-def test_wait_for_backup_job_stops_at_a_failed_state():
+def test_wait_for_backup_job_stops_at_a_failed_state(clock):
     client = backup_client()
-    clock = Clock()
     with Stubber(client) as stub:
         stub.add_response("describe_backup_job", {"BackupJobId": "J1", "State": "RUNNING"}, {"BackupJobId": "J1"})
         stub.add_response(
@@ -381,8 +362,8 @@ def test_wait_for_backup_job_stops_at_a_failed_state():
             {"BackupJobId": "J1", "State": "FAILED", "StatusMessage": "Requested resource not found: Table: t not found"},
             {"BackupJobId": "J1"},
         )
-        raw, timed_out = wait_for_backup_job(client, "J1", 60, sleep=clock.sleep, clock=clock)
+        raw, finished = wait_for_backup_job(client, "J1", 60, sleep=clock.sleep, clock=clock)
         stub.assert_no_pending_responses()
-    assert not timed_out
+    assert finished
     assert raw["State"] == "FAILED"
     assert clock.sleeps == [1.0]

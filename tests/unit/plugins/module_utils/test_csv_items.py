@@ -167,3 +167,17 @@ def test_the_converter_measures_items_as_item_size_does(note):
     conv = converter(empty_values="keep")
     item = conv.convert(["o-1", "7", "1.50", "no", note, '["a"]', '{"k": [1, "x"]}', "AAE="], 2)
     assert conv.last_size == item_size(item)
+
+
+def test_a_nul_byte_is_refused_with_its_line_and_column():
+    # what a UTF-16 file read as UTF-8 looks like: a NUL byte beside every ASCII character
+    data = io.BytesIO("id,qty\n1,2\n".encode("utf-8") + "3,4\n".encode("utf-16-le"))
+    with pytest.raises(CsvError) as caught:
+        list(csv_rows(decoded_lines(data, "utf-8"), source="f.csv"))
+    assert str(caught.value).startswith("f.csv, line 3: a NUL byte in column 1")
+    assert "UTF-16" in str(caught.value)
+
+
+def test_an_unknown_encoding_is_a_csv_error_naming_it():
+    with pytest.raises(CsvError, match="unknown encoding 'utf-42'"):
+        list(decoded_lines(io.BytesIO(b"a\n"), "utf-42"))

@@ -10,8 +10,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
+
 from ansible_collections.backupkit.dynamodb.plugins.module_utils import _deny_policy as dp
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
@@ -254,7 +255,7 @@ def test_other_errors_of_create_policy_version_reach_the_module():
     with Stubber(client) as stub:
         stub.add_response("list_policy_versions", {"Versions": [version(1, True)]}, {"PolicyArn": POLICY_ARN})
         stub.add_client_error("create_policy_version", "MalformedPolicyDocument", "bad")
-        with pytest.raises(AnsibleBackupError):
+        with pytest.raises(AnsibleIAMError):
             dp.create_policy_version(client, POLICY_ARN, {})
 
 
@@ -446,15 +447,15 @@ def test_simulation_rows_and_failures():
     assert dp.failed_rows(rows) == [rows[1]]
 
 
-def test_verify_asks_again_until_iam_has_caught_up(monkeypatch):
+def test_verify_asks_again_until_iam_has_caught_up(monkeypatch, clock):
     answers = iter([
         [{"principal": USER_ARN, "decision": "implicitDeny", "exempt": False}],
         [{"principal": USER_ARN, "decision": "explicitDeny", "exempt": False}],
     ])
     monkeypatch.setattr(dp, "simulate", lambda *args: next(answers))
-    monkeypatch.setattr(dp.time, "sleep", lambda seconds: None)
-    rows = dp.verify(None, [], [], timeout=30, delay=3)
+    rows = dp.verify(None, [], [], timeout=30, delay=3, clock=clock, sleep=clock.sleep)
     assert rows[0]["decision"] == "explicitDeny"
+    assert clock.sleeps == [3]
 
 
 def test_verify_without_timeout_asks_once(monkeypatch):

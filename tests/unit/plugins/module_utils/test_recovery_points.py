@@ -215,19 +215,6 @@ def test_the_job_creating_a_table_is_found():
 # --------------------------------------------------------------------------- waiting
 
 
-class FakeClock(object):
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 class FakeBackup(object):
     def __init__(self, statuses, message=None):
         self.statuses = list(statuses)
@@ -257,16 +244,14 @@ class FakeDynamoDB(object):
                           "RestoreSummary": {"RestoreInProgress": status != "ACTIVE"}}}
 
 
-def test_wait_polls_with_backoff_until_the_job_ends():
-    clock = FakeClock()
+def test_wait_polls_with_backoff_until_the_job_ends(clock):
     client = FakeBackup(["PENDING", "RUNNING", "RUNNING", "RUNNING", "COMPLETED"])
     job, finished = wait_for_restore_job(client, "J", deadline=100, clock=clock, sleep=clock.sleep)
     assert finished and job["Status"] == "COMPLETED"
     assert clock.sleeps == [1.0, 1.5, 2.25, 3.375]
 
 
-def test_backoff_is_capped_and_never_sleeps_past_the_deadline():
-    clock = FakeClock()
+def test_backoff_is_capped_and_never_sleeps_past_the_deadline(clock):
     job, finished = wait_for_restore_job(FakeBackup(["RUNNING"]), "J", deadline=60, clock=clock, sleep=clock.sleep)
     assert not finished and job["Status"] == "RUNNING"
     assert max(clock.sleeps) == 15.0
@@ -274,8 +259,7 @@ def test_backoff_is_capped_and_never_sleeps_past_the_deadline():
 
 
 @pytest.mark.parametrize("status", ["FAILED", "ABORTED"])
-def test_a_failed_job_fails_with_aws_message(status):
-    clock = FakeClock()
+def test_a_failed_job_fails_with_aws_message(status, clock):
     client = FakeBackup(["RUNNING", status], message="Table already exists: orders-restored")
     with pytest.raises(RestoreJobError) as excinfo:
         finish_restore(client, FakeDynamoDB(["ACTIVE"]), "J-1", "orders-restored", 60, clock=clock, sleep=clock.sleep)
@@ -283,8 +267,7 @@ def test_a_failed_job_fails_with_aws_message(status):
     assert excinfo.value.kwargs["restore_job"]["status"] == status
 
 
-def test_a_timeout_names_the_job_and_its_last_status():
-    clock = FakeClock()
+def test_a_timeout_names_the_job_and_its_last_status(clock):
     with pytest.raises(RestoreJobError) as excinfo:
         finish_restore(FakeBackup(["RUNNING"]), FakeDynamoDB(["CREATING"]), "J-2", "t-1", 5, clock=clock, sleep=clock.sleep)
     message = excinfo.value.message
@@ -293,14 +276,12 @@ def test_a_timeout_names_the_job_and_its_last_status():
     assert excinfo.value.kwargs["restore_job"]["restore_job_id"] == "J-2"
 
 
-def test_after_the_job_the_table_must_become_active():
-    clock = FakeClock()
+def test_after_the_job_the_table_must_become_active(clock):
     job, table = finish_restore(
         FakeBackup(["COMPLETED"]), FakeDynamoDB(["CREATING", "CREATING", "ACTIVE"]), "J", "t-1", 60,
         clock=clock, sleep=clock.sleep,
     )
     assert job["Status"] == "COMPLETED" and table["TableStatus"] == "ACTIVE"
-    clock = FakeClock()
     with pytest.raises(RestoreJobError) as excinfo:
         finish_restore(FakeBackup(["COMPLETED"]), FakeDynamoDB(["CREATING"]), "J", "t-1", 5, clock=clock, sleep=clock.sleep)
     assert "completed, but after 5 seconds table 't-1' is CREATING, not ACTIVE" in excinfo.value.message

@@ -7,7 +7,7 @@ import threading
 import botocore.exceptions
 import pytest
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import AnsibleDynamoDBError, Budget
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import AnsibleDynamoDBError, Budget
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import (
     Keys,
     Sample,

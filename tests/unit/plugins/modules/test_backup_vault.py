@@ -3,7 +3,7 @@
 # Copyright: Contributors to backupkit.dynamodb
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Unit tests of backup_vault's pure functions: normalisation, policy, tag and lock comparison."""
+"""Unit tests of backup_vault's engine (module_utils/_backup_vault.py): normalisation, policy, tag and lock comparison."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import json
 import pytest
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils import _backup_vault as utils
-from ansible_collections.backupkit.dynamodb.plugins.modules import backup_vault as module
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -135,13 +134,13 @@ def test_parse_policy_refuses_bad_documents(value, message):
 
 
 def test_desired_state_manages_only_given_parts_and_keeps_tag_case():
-    desired = module.desired_state(params(tags={"CamelCaseKey": 1, "Key with Spaces": "b"}))
+    desired = utils.desired_state(params(tags={"CamelCaseKey": 1, "Key with Spaces": "b"}))
     assert desired["tags"] == {"CamelCaseKey": "1", "Key with Spaces": "b"}
     assert "access_policy" not in desired and "lock" not in desired and "notifications" not in desired
 
 
 def test_desired_state_empty_dicts_mean_remove():
-    desired = module.desired_state(
+    desired = utils.desired_state(
         params(access_policy="{}", lock=dict(min_retention_days=None, max_retention_days=None, changeable_for_days=None),
                notifications=dict(sns_topic_arn=None, events=None))
     )
@@ -152,7 +151,7 @@ def test_desired_state_empty_dicts_mean_remove():
 
 def test_desired_state_refuses_invalid_policy_json():
     with pytest.raises(ValueError, match="access_policy is not valid JSON"):
-        module.desired_state(params(access_policy="{'Version': "))
+        utils.desired_state(params(access_policy="{'Version': "))
 
 
 @pytest.mark.parametrize(
@@ -166,24 +165,24 @@ def test_desired_state_refuses_invalid_policy_json():
 )
 def test_desired_lock_refuses_bad_values(lock, message):
     with pytest.raises(ValueError, match=message):
-        module.desired_lock(lock)
+        utils.desired_lock(lock)
 
 
 def test_desired_lock_mode():
-    assert module.desired_lock(dict(min_retention_days=1))["mode"] == "governance"
-    assert module.desired_lock(dict(min_retention_days=1, changeable_for_days=3))["mode"] == "compliance"
+    assert utils.desired_lock(dict(min_retention_days=1))["mode"] == "governance"
+    assert utils.desired_lock(dict(min_retention_days=1, changeable_for_days=3))["mode"] == "compliance"
 
 
 def test_desired_notifications():
     known = {"BACKUP_JOB_COMPLETED", "BACKUP_JOB_FAILED"}
-    got = module.desired_notifications(dict(sns_topic_arn="t", events=["BACKUP_JOB_FAILED", "BACKUP_JOB_COMPLETED", "BACKUP_JOB_FAILED"]), known)
+    got = utils.desired_notifications(dict(sns_topic_arn="t", events=["BACKUP_JOB_FAILED", "BACKUP_JOB_COMPLETED", "BACKUP_JOB_FAILED"]), known)
     assert got == {"sns_topic_arn": "t", "events": ["BACKUP_JOB_COMPLETED", "BACKUP_JOB_FAILED"]}
     with pytest.raises(ValueError, match="unknown event"):
-        module.desired_notifications(dict(sns_topic_arn="t", events=["backup_job_completed"]), known)
+        utils.desired_notifications(dict(sns_topic_arn="t", events=["backup_job_completed"]), known)
     with pytest.raises(ValueError, match="sns_topic_arn is required"):
-        module.desired_notifications(dict(events=["BACKUP_JOB_FAILED"]), known)
+        utils.desired_notifications(dict(events=["BACKUP_JOB_FAILED"]), known)
     with pytest.raises(ValueError, match="at least one event"):
-        module.desired_notifications(dict(sns_topic_arn="t", events=[]), known)
+        utils.desired_notifications(dict(sns_topic_arn="t", events=[]), known)
 
 
 # --- policy and tag comparison -------------------------------------------------------------------
@@ -192,84 +191,84 @@ def test_desired_notifications():
 def test_policy_differs_is_semantic():
     reordered = json.loads(json.dumps({"Statement": [dict(reversed(list(POLICY["Statement"][0].items())))], "Version": "2012-10-17"}))
     reordered["Statement"][0]["Action"] = "backup:DeleteRecoveryPoint"  # single-item list vs string
-    assert not module.policy_differs(POLICY, reordered)
-    assert module.policy_differs(POLICY, {})
-    assert module.policy_differs({}, POLICY)
-    assert not module.policy_differs({}, {})
+    assert not utils.policy_differs(POLICY, reordered)
+    assert utils.policy_differs(POLICY, {})
+    assert utils.policy_differs({}, POLICY)
+    assert not utils.policy_differs({}, {})
     other = json.loads(json.dumps(POLICY))
     other["Statement"][0]["Effect"] = "Allow"
-    assert module.policy_differs(POLICY, other)
+    assert utils.policy_differs(POLICY, other)
 
 
 def test_predict_keeps_current_policy_when_equivalent():
     current = state(policy=POLICY)
     equivalent = json.loads(json.dumps(POLICY, sort_keys=True))
     equivalent["Statement"][0]["Action"] = "backup:DeleteRecoveryPoint"
-    predicted = module.predict(current, module.desired_state(params(access_policy=json.dumps(equivalent))), NOW)
+    predicted = utils.predict(current, utils.desired_state(params(access_policy=json.dumps(equivalent))), NOW)
     assert predicted["access_policy"] is not equivalent
-    assert module.managed_view(predicted) == module.managed_view(current)
+    assert utils.managed_view(predicted) == utils.managed_view(current)
 
 
 def test_predict_tags_purge_and_merge():
     current = {"CamelCaseKey": "a", "old": "x", "aws:reserved": "r"}
-    assert module.predict_tags(current, None, True) == current
-    assert module.predict_tags(current, {"CamelCaseKey": "b"}, True) == {"CamelCaseKey": "b", "aws:reserved": "r"}
-    assert module.predict_tags(current, {"Key with Spaces": "c"}, False) == dict(current, **{"Key with Spaces": "c"})
+    assert utils.predict_tags(current, None, True) == current
+    assert utils.predict_tags(current, {"CamelCaseKey": "b"}, True) == {"CamelCaseKey": "b", "aws:reserved": "r"}
+    assert utils.predict_tags(current, {"Key with Spaces": "c"}, False) == dict(current, **{"Key with Spaces": "c"})
 
 
 # --- lock comparison -----------------------------------------------------------------------------
 
 
 def test_lock_is_immutable_only_for_compliance_after_lock_date():
-    assert not module.lock_is_immutable(None, NOW)
-    assert not module.lock_is_immutable({"mode": "governance", "lock_date": None}, NOW)
-    assert not module.lock_is_immutable({"mode": "compliance", "lock_date": FUTURE}, NOW)
-    assert module.lock_is_immutable({"mode": "compliance", "lock_date": PAST}, NOW)
+    assert not utils.lock_is_immutable(None, NOW)
+    assert not utils.lock_is_immutable({"mode": "governance", "lock_date": None}, NOW)
+    assert not utils.lock_is_immutable({"mode": "compliance", "lock_date": FUTURE}, NOW)
+    assert utils.lock_is_immutable({"mode": "compliance", "lock_date": PAST}, NOW)
 
 
 def test_lock_change_error_refuses_weakening_an_immutable_lock():
     current = {"mode": "compliance", "min_retention_days": 7, "max_retention_days": 30, "lock_date": PAST}
-    weaker = module.desired_lock(dict(min_retention_days=1, max_retention_days=30, changeable_for_days=3))
-    message = module.lock_change_error("v", current, weaker, NOW)
+    weaker = utils.desired_lock(dict(min_retention_days=1, max_retention_days=30, changeable_for_days=3))
+    message = utils.lock_change_error("v", current, weaker, NOW)
     assert "immutable" in message and "weaken" in message and "min_retention_days 7 -> 1" in message
-    assert "weaken" in module.lock_change_error("v", current, module.desired_lock(dict(min_retention_days=7, max_retention_days=30)), NOW)
-    assert "remove" in module.lock_change_error("v", current, None, NOW)
-    stronger = module.desired_lock(dict(min_retention_days=10, max_retention_days=30, changeable_for_days=3))
-    assert "change it" in module.lock_change_error("v", current, stronger, NOW)
+    assert "weaken" in utils.lock_change_error("v", current, utils.desired_lock(dict(min_retention_days=7, max_retention_days=30)), NOW)
+    assert "remove" in utils.lock_change_error("v", current, None, NOW)
+    stronger = utils.desired_lock(dict(min_retention_days=10, max_retention_days=30, changeable_for_days=3))
+    assert "change it" in utils.lock_change_error("v", current, stronger, NOW)
 
 
 def test_lock_change_error_allows_unchanged_and_mutable_locks():
     immutable = {"mode": "compliance", "min_retention_days": 7, "max_retention_days": 30, "lock_date": PAST}
-    same = module.desired_lock(dict(min_retention_days=7, max_retention_days=30, changeable_for_days=5))
-    assert module.lock_change_error("v", immutable, same, NOW) is None
+    same = utils.desired_lock(dict(min_retention_days=7, max_retention_days=30, changeable_for_days=5))
+    assert utils.lock_change_error("v", immutable, same, NOW) is None
     in_grace = dict(immutable, lock_date=FUTURE)
-    assert module.lock_change_error("v", in_grace, None, NOW) is None
+    assert utils.lock_change_error("v", in_grace, None, NOW) is None
     governance = {"mode": "governance", "min_retention_days": 7, "max_retention_days": 30, "lock_date": None}
-    assert module.lock_change_error("v", governance, module.desired_lock(dict(min_retention_days=1)), NOW) is None
+    assert utils.lock_change_error("v", governance, utils.desired_lock(dict(min_retention_days=1)), NOW) is None
 
 
 def test_predict_lock():
-    governance = module.desired_lock(dict(min_retention_days=1, max_retention_days=10))
-    predicted = module.predict_lock(None, governance, NOW)
+    governance = utils.desired_lock(dict(min_retention_days=1, max_retention_days=10))
+    predicted = utils.predict_lock(None, governance, NOW)
     assert predicted == {"mode": "governance", "min_retention_days": 1, "max_retention_days": 10, "lock_date": None}
-    compliance = module.desired_lock(dict(min_retention_days=1, max_retention_days=10, changeable_for_days=3))
-    predicted = module.predict_lock(predicted, compliance, NOW)
+    compliance = utils.desired_lock(dict(min_retention_days=1, max_retention_days=10, changeable_for_days=3))
+    predicted = utils.predict_lock(predicted, compliance, NOW)
     assert predicted["mode"] == "compliance"
     assert predicted["lock_date"] == (NOW + datetime.timedelta(days=3)).isoformat()
     # an existing compliance lock with the same days is kept, lock date and all
     existing = dict(predicted, lock_date=FUTURE)
-    assert module.predict_lock(existing, module.desired_lock(dict(min_retention_days=1, max_retention_days=10, changeable_for_days=9)), NOW) == existing
-    assert module.predict_lock(existing, None, NOW) is None
+    assert utils.predict_lock(existing, utils.desired_lock(dict(min_retention_days=1, max_retention_days=10, changeable_for_days=9)), NOW) == existing
+    assert utils.predict_lock(existing, None, NOW) is None
 
 
 def test_predict_updates_vault_lock_fields():
     current = state()
-    predicted = module.predict(current, module.desired_state(params(lock=dict(min_retention_days=2, max_retention_days=4))), NOW)
+    predicted = utils.predict(current, utils.desired_state(params(lock=dict(min_retention_days=2, max_retention_days=4))), NOW)
     assert predicted["vault"]["locked"] is True
     assert predicted["vault"]["min_retention_days"] == 2
     assert predicted["vault"]["max_retention_days"] == 4
     assert current["vault"]["locked"] is False  # the current state is not modified
-    removed = module.predict(predicted, module.desired_state(params(lock={})), NOW)
+    removed = utils.predict(predicted, utils.desired_state(params(lock={})), NOW)
     assert removed["vault"]["locked"] is False and removed["lock"] is None
 
 
@@ -279,8 +278,8 @@ def test_predict_updates_vault_lock_fields():
 def test_managed_view_ignores_server_owned_fields():
     one = state(tags={"CamelCaseKey": "a"})
     two = state(tags={"CamelCaseKey": "a"}, NumberOfRecoveryPoints=9, CreationDate=NOW, CreatorRequestId="other")
-    assert module.managed_view(one) == module.managed_view(two)
-    assert module.managed_view(None) is None
+    assert utils.managed_view(one) == utils.managed_view(two)
+    assert utils.managed_view(None) is None
 
 
 def test_predict_unchanged_second_run():
@@ -290,7 +289,7 @@ def test_predict_unchanged_second_run():
         lock={"min_retention_days": 1, "max_retention_days": 10},
         notifications={"sns_topic_arn": "t", "events": ["BACKUP_JOB_COMPLETED", "BACKUP_JOB_FAILED"]},
     )
-    desired = module.desired_state(
+    desired = utils.desired_state(
         params(
             tags={"Key with Spaces": "b", "CamelCaseKey": "a"},
             access_policy=json.dumps(POLICY, sort_keys=True),
@@ -298,12 +297,12 @@ def test_predict_unchanged_second_run():
             notifications=dict(sns_topic_arn="t", events=["BACKUP_JOB_FAILED", "BACKUP_JOB_COMPLETED"]),
         )
     )
-    assert module.managed_view(module.predict(current, desired, NOW)) == module.managed_view(current)
+    assert utils.managed_view(utils.predict(current, desired, NOW)) == utils.managed_view(current)
 
 
 def test_predict_new_vault():
-    desired = module.desired_state(params(tags={"CamelCaseKey": "a"}, encryption_key_arn="arn:key", access_policy=json.dumps(POLICY)))
-    predicted = module.predict(None, desired, NOW)
+    desired = utils.desired_state(params(tags={"CamelCaseKey": "a"}, encryption_key_arn="arn:key", access_policy=json.dumps(POLICY)))
+    predicted = utils.predict(None, desired, NOW)
     assert predicted["vault"]["backup_vault_arn"] is None
     assert predicted["vault"]["encryption_key_arn"] == "arn:key"
     assert predicted["vault"]["tags"] == {"CamelCaseKey": "a"}

@@ -1,0 +1,153 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to backupkit.dynamodb
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""DynamoDB calls of backupkit.dynamodb (private): one error handler, each call wrapped once.
+
+Control-plane calls (DescribeTable, a one-item Scan, a Scan page) are retried by
+:data:`aws_retry`. The batch calls (BatchWriteItem, BatchGetItem) retry themselves on
+a :class:`Budget`, because AWS answers them in part (UnprocessedItems / UnprocessedKeys)
+as well as with throttling and 5xx errors; both retry the same error codes.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass  # the module reports missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import error_code_of
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import is_retryable
+
+READ_CHUNK = 100  # BatchGetItem's limit
+WRITE_CHUNK = 25  # BatchWriteItem's limit
+READ_UNIT_BYTES = 4096  # a strongly consistent read unit
+
+
+class AnsibleDynamoDBError(AnsibleAWSError):
+    pass
+
+
+class DynamoDBErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleDynamoDBError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+
+@DynamoDBErrorHandler.list_error_handler("describe table")
+@aws_retry
+def describe_table(client, name):
+    return client.describe_table(TableName=name)["Table"]
+
+
+@DynamoDBErrorHandler.common_error_handler("check whether the table holds items")
+@aws_retry
+def table_is_empty(client, name, key_names):
+    names = dict(("#k%d" % i, n) for i, n in enumerate(key_names))
+    response = client.scan(
+        TableName=name, Limit=1, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names, ConsistentRead=True
+    )
+    return not response.get("Items") and not response.get("LastEvaluatedKey")
+
+
+def key_schema_of(table):
+    """[(name, 'HASH'|'RANGE', type)] from DescribeTable, hash key first."""
+    types = dict((d["AttributeName"], d["AttributeType"]) for d in table.get("AttributeDefinitions", []))
+    schema = sorted(table["KeySchema"], key=lambda k: 0 if k["KeyType"] == "HASH" else 1)
+    return [(k["AttributeName"], k["KeyType"], types.get(k["AttributeName"], "S")) for k in schema]
+
+
+@DynamoDBErrorHandler.common_error_handler("scan the table")
+@aws_retry
+def scan_page(client, **params):
+    return client.scan(**params)
+
+
+# ---------------------------------------------------------------------------
+# batch calls, retried on a budget
+
+
+class Budget(object):
+    """Retry policy: exponential backoff with full jitter, bounded attempts."""
+
+    def __init__(self, attempts, base=0.05, cap=2.0, sleep=time.sleep, rng=None):
+        self.attempts = attempts
+        self.base = base
+        self.cap = cap
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+
+    def pause(self, attempt):
+        self.sleep(self.rng.uniform(0, min(self.cap, self.base * (2 ** attempt))))
+
+
+def is_retryable_error(exc):
+    """True for a throttling or transient error (or a connection failure) worth another attempt."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return is_retryable(error_code_of(exc))
+    return isinstance(exc, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError))
+
+
+def batch_write(client, table, requests, budget):
+    """Write up to 25 requests; return the requests still unwritten after the budget (and the last error)."""
+    pending = list(requests)
+    error = None
+    for attempt in range(budget.attempts):
+        try:
+            response = client.batch_write_item(RequestItems={table: pending})
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            if not is_retryable_error(exc):
+                raise AnsibleDynamoDBError(message="Failed to write items to %s" % table, exception=exc)
+            error = exc
+            budget.pause(attempt)
+            continue
+        pending = response.get("UnprocessedItems", {}).get(table, [])
+        if not pending:
+            return [], None
+        error = None
+        budget.pause(attempt)
+    return pending, error
+
+
+def batch_get(client, table, keys, budget):
+    """Read up to 100 items by key (consistent); return {digest-able key tuple: item} as a list of items."""
+    found = []
+    request = {table: {"Keys": list(keys), "ConsistentRead": True}}
+    for attempt in range(budget.attempts):
+        try:
+            response = client.batch_get_item(RequestItems=request)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            if not is_retryable_error(exc):
+                raise AnsibleDynamoDBError(message="Failed to read items from %s" % table, exception=exc)
+            budget.pause(attempt)
+            continue
+        found.extend(response.get("Responses", {}).get(table, []))
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        budget.pause(attempt)
+    raise AnsibleDynamoDBError(message="Failed to read items from %s: retry budget spent on unprocessed keys" % table)
+
+
+def jsonable(value):
+    """An item or attribute value with bytes as base64 text (for results and diffs)."""
+    if isinstance(value, dict):
+        return dict((k, jsonable(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value

@@ -1,0 +1,133 @@
+"""The one retry policy and error-code tests: each error is reported as what AWS answered."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
+
+from ansible_collections.backupkit.dynamodb.plugins.module_utils import _retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import start_backup_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import create_backup_vault
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._deny_policy import create_policy_version
+
+TABLE = "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
+ROLE = "arn:aws:iam::111122223333:role/backup"
+POLICY = "arn:aws:iam::111122223333:policy/deny"
+
+
+def client(service):
+    # one botocore attempt per call, so that the collection's own retries are what is counted
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x",
+                        config=Config(retries={"mode": "standard", "max_attempts": 1}))
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch):
+    """The retry waits are real sleeps of amazon.aws's retry loop: count them instead."""
+    waits = []
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
+
+    monkeypatch.setattr(cloud.time, "sleep", waits.append)
+    return waits
+
+
+# --------------------------------------------------------------------------- the retry policy
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerError", "ServiceUnavailableException"])
+def test_throttling_and_5xx_are_retried_until_the_call_succeeds(code, no_waiting):
+    backup = client("backup")
+    with Stubber(backup) as stub:
+        for _attempt in range(3):
+            stub.add_client_error("start_backup_job", service_error_code=code, http_status_code=500)
+        stub.add_response("start_backup_job", {"BackupJobId": "job-1"}, None)
+        assert start_backup_job(backup, BackupVaultName="v", ResourceArn=TABLE, IamRoleArn=ROLE)["BackupJobId"] == "job-1"
+        stub.assert_no_pending_responses()
+    assert len(no_waiting) == 3
+    assert all(0 <= wait <= _retry.MAX_DELAY for wait in no_waiting)
+
+
+def test_retries_are_bounded_and_the_last_error_is_reported(no_waiting):
+    backup = client("backup")
+    with Stubber(backup) as stub:
+        for _attempt in range(_retry.ATTEMPTS):
+            stub.add_client_error("start_backup_job", service_error_code="ThrottlingException", http_status_code=400)
+        with pytest.raises(AnsibleBackupError, match="ThrottlingException"):
+            start_backup_job(backup, BackupVaultName="v", ResourceArn=TABLE, IamRoleArn=ROLE)
+        stub.assert_no_pending_responses()
+    assert len(no_waiting) == _retry.ATTEMPTS - 1
+    assert _retry.MAX_TOTAL_WAIT == 1 + 2 + 4 + 8 + 16 + 20 + 20
+
+
+def test_quota_errors_are_not_retried(no_waiting):
+    backup = client("backup")
+    with Stubber(backup) as stub:
+        stub.add_client_error("start_backup_job", service_error_code="LimitExceededException", http_status_code=400)
+        with pytest.raises(AnsibleBackupError, match="LimitExceededException"):
+            start_backup_job(backup, BackupVaultName="v", ResourceArn=TABLE, IamRoleArn=ROLE)
+    assert no_waiting == []
+
+
+def test_every_service_throttling_code_is_retried():
+    for code in ("ThrottlingException", "ProvisionedThroughputExceededException", "InternalServerError",
+                 "InternalFailure", "ServiceUnavailable", "RequestLimitExceeded", "TooManyRequestsException",
+                 "Throttling", "SlowDown", "KMSInternalException", "ServiceFailure"):
+        assert _retry.is_retryable(code), code
+    for code in ("AccessDeniedException", "LimitExceeded", "LimitExceededException", "ValidationException"):
+        assert not _retry.is_retryable(code), code
+
+
+def test_aws_max_attempts_leaves_the_attempts_to_botocore():
+    assert _retry.collection_attempts({}) == _retry.ATTEMPTS
+    assert _retry.collection_attempts({"AWS_MAX_ATTEMPTS": "4"}) == 1
+
+
+# --------------------------------------------------------------------------- error codes
+
+
+def test_a_5xx_from_start_backup_job_is_not_reported_as_access_denied():
+    backup = client("backup")
+    with Stubber(backup) as stub:
+        for _attempt in range(_retry.ATTEMPTS):
+            stub.add_client_error("start_backup_job", service_error_code="InternalServerError", http_status_code=500)
+        with pytest.raises(AnsibleBackupError) as info:
+            start_backup_job(backup, BackupVaultName="badvault", ResourceArn=TABLE, IamRoleArn=ROLE)
+    assert "access denied" not in str(info.value)
+    assert "InternalServerError" in str(info.value.exception)
+
+
+def test_a_refused_vault_name_is_not_reported_as_already_existing():
+    backup = client("backup")
+    with Stubber(backup) as stub:
+        stub.add_client_error("create_backup_vault", service_error_code="InvalidParameterValueException",
+                              service_message="Invalid backup vault name", http_status_code=400)
+        with pytest.raises(AnsibleBackupError) as info:
+            create_backup_vault(backup, BackupVaultName="bad name!")
+    assert "already exists" not in str(info.value)
+    assert "InvalidParameterValueException" in str(info.value.exception)
+
+
+def test_an_existing_vault_is_reported_as_such():
+    backup = client("backup")
+    with Stubber(backup) as stub:
+        stub.add_client_error("create_backup_vault", service_error_code="AlreadyExistsException", http_status_code=400)
+        with pytest.raises(AnsibleBackupError, match="it already exists"):
+            create_backup_vault(backup, BackupVaultName="taken")
+
+
+def test_only_iams_version_limit_makes_room_for_a_policy_version():
+    iam = client("iam")
+    versions = {"Versions": [{"VersionId": "v1", "IsDefaultVersion": True}]}
+    with Stubber(iam) as stub:
+        stub.add_response("list_policy_versions", versions, {"PolicyArn": POLICY})
+        stub.add_client_error("create_policy_version", service_error_code="MalformedPolicyDocument", http_status_code=400)
+        # no second ListPolicyVersions and no DeletePolicyVersion: the stubber fails on any other call
+        with pytest.raises(AnsibleIAMError) as info:
+            create_policy_version(iam, POLICY, {"Version": "2012-10-17", "Statement": []})
+        stub.assert_no_pending_responses()
+    assert "MalformedPolicyDocument" in str(info.value.exception)
