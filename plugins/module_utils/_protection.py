@@ -934,6 +934,8 @@ class ProtectionReader(object):
         own_points = [p for p in points if p.get("resource_arn") == arn]
         summary = points_summary(own_points, self.now, self.strip_days)
         jobs = [j for j in backup_jobs if j.get("resource_arn") == arn]
+        for day in summary["by_day"]:
+            day["failed_jobs"] = sum(1 for j in jobs if j["state"] in FAILED_JOB_STATES and (j["creation_date"] or "")[:10] == day["date"])
         window_start = self.now - datetime.timedelta(days=self.job_days)
         in_window = [j for j in jobs if parse_time(j["creation_date"]) >= window_start]
         by_state = {}

@@ -219,7 +219,7 @@ tables:
         encryption_key_arns: ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
         retention_days: [35]
         newest_lifecycle: {retention_days: 35, cold_storage_after_days: null, delete_at: "2027-01-08T05:00:00+00:00"}
-        by_day: [{date: "2026-12-04", count: 1}]
+        by_day: [{date: "2026-12-04", count: 1, failed_jobs: 0}]
     vaults_used:
       description: The vaults the table's rules write to and that hold its recovery points.
       returned: always
