@@ -511,6 +511,15 @@ def merge_controls(overrides):
                 name, ", ".join(unknown), ", ".join(sorted(known)) or "none"))
         merged = dict(known)
         merged.update(value)
+        for unit, number in (("requiredFrequencyUnit", "requiredFrequencyValue"), ("recoveryPointAgeUnit", "recoveryPointAgeValue")):
+            if unit in merged:
+                if str(merged[unit]).lower() not in ("hours", "days"):
+                    raise ValueError("controls.%s.%s must be hours or days, not %s" % (name, unit, merged[unit]))
+                try:
+                    if float(merged[number]) <= 0:
+                        raise ValueError
+                except (TypeError, ValueError):
+                    raise ValueError("controls.%s.%s must be a positive number, not %s" % (name, number, merged[number]))
         controls[name] = merged
     return controls
 

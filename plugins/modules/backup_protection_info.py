@@ -336,12 +336,11 @@ def main():
 
     reader = ProtectionReader(module.client("backup"), module.client("dynamodb"), now,
                               job_days=params["job_days"], strip_days=params["strip_days"])
+    rows, vaults, account_id = [], [], None
     try:
         rows, vaults = reader.report(controls, params["tables"])
         account_id = rows[0]["account_id"] if rows else get_caller_identity(module.client("sts"))["Account"]
-    except (AnsibleProtectionError, ValueError) as e:
-        if isinstance(e, ValueError):
-            module.fail_json(msg=str(e))
+    except AnsibleProtectionError as e:
         module.fail_json_aws_error(e)
     rows.sort(key=lambda row: row["table_name"])
     module.exit_json(
