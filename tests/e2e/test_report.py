@@ -155,7 +155,9 @@ def fleet(emulator: EmulatorProcess) -> dict[str, Any]:
     accounts = {name: Account(emulator.endpoint, account_id) for name, account_id in names.items()}
     regions = {(name, region): Region(account, region) for name, account in accounts.items() for region in REGIONS}
 
-    by_arn = lambda r, *tables: {"Resources": [r.tables[t] for t in tables]}  # noqa: E731
+    def by_arn(r: Region, *tables: str) -> dict[str, Any]:
+        return {"Resources": [r.tables[t] for t in tables]}
+
     for (name, region), r in regions.items():
         r.vault("vault", locked=not (name, region) == ("shop-2", "us-east-1"))
         if (name, region) == ("shop-1", "us-east-1"):
