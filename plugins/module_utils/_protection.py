@@ -532,8 +532,7 @@ def _hours(unit, value, name):
 
 
 def _finding(control, parameters, status, reason):
-    return dict(control=control, status=status, reason=reason,
-                parameters={k: v for k, v in (parameters or {}).items()})
+    return dict(control=control, status=status, reason=reason, parameters=dict(parameters or {}))
 
 
 def evaluate_controls(row, controls, now):

@@ -68,7 +68,7 @@ options:
     type: int
     default: 7
   strip_days:
-    description: Days of RV(tables[].recovery_points.by_day), oldest first, ending today.
+    description: Days of C(by_day) in RV(tables[].recovery_points), oldest first, ending today.
     type: int
     default: 35
   now:
