@@ -44,7 +44,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The report (C(schema_version), C(title), C(generated_at), C(summary), C(hosts), C(tables), C(findings) - the failing controls of every table -, C(controls)).
+  description:
+    - The report, with C(schema_version), C(title), C(generated_at), C(summary), C(hosts), C(tables), C(controls),
+      and C(findings) (the failing controls of every table).
   type: dict
 """
 

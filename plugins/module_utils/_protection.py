@@ -511,6 +511,15 @@ def merge_controls(overrides):
                 name, ", ".join(unknown), ", ".join(sorted(known)) or "none"))
         merged = dict(known)
         merged.update(value)
+        for unit, number in (("requiredFrequencyUnit", "requiredFrequencyValue"), ("recoveryPointAgeUnit", "recoveryPointAgeValue")):
+            if unit in merged:
+                if str(merged[unit]).lower() not in ("hours", "days"):
+                    raise ValueError("controls.%s.%s must be hours or days, not %s" % (name, unit, merged[unit]))
+                try:
+                    if float(merged[number]) <= 0:
+                        raise ValueError
+                except (TypeError, ValueError):
+                    raise ValueError("controls.%s.%s must be a positive number, not %s" % (name, number, merged[number]))
         controls[name] = merged
     return controls
 
@@ -523,8 +532,7 @@ def _hours(unit, value, name):
 
 
 def _finding(control, parameters, status, reason):
-    return dict(control=control, status=status, reason=reason,
-                parameters={k: v for k, v in (parameters or {}).items()})
+    return dict(control=control, status=status, reason=reason, parameters=dict(parameters or {}))
 
 
 def evaluate_controls(row, controls, now):
@@ -934,6 +942,8 @@ class ProtectionReader(object):
         own_points = [p for p in points if p.get("resource_arn") == arn]
         summary = points_summary(own_points, self.now, self.strip_days)
         jobs = [j for j in backup_jobs if j.get("resource_arn") == arn]
+        for day in summary["by_day"]:
+            day["failed_jobs"] = sum(1 for j in jobs if j["state"] in FAILED_JOB_STATES and (j["creation_date"] or "")[:10] == day["date"])
         window_start = self.now - datetime.timedelta(days=self.job_days)
         in_window = [j for j in jobs if parse_time(j["creation_date"]) >= window_start]
         by_state = {}

@@ -68,7 +68,7 @@ options:
     type: int
     default: 7
   strip_days:
-    description: Days of RV(tables[].recovery_points.by_day), oldest first, ending today.
+    description: Days of C(by_day) in RV(tables[].recovery_points), oldest first, ending today.
     type: int
     default: 35
   now:
@@ -219,7 +219,7 @@ tables:
         encryption_key_arns: ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
         retention_days: [35]
         newest_lifecycle: {retention_days: 35, cold_storage_after_days: null, delete_at: "2027-01-08T05:00:00+00:00"}
-        by_day: [{date: "2026-12-04", count: 1}]
+        by_day: [{date: "2026-12-04", count: 1, failed_jobs: 0}]
     vaults_used:
       description: The vaults the table's rules write to and that hold its recovery points.
       returned: always
@@ -336,12 +336,11 @@ def main():
 
     reader = ProtectionReader(module.client("backup"), module.client("dynamodb"), now,
                               job_days=params["job_days"], strip_days=params["strip_days"])
+    rows, vaults, account_id = [], [], None
     try:
         rows, vaults = reader.report(controls, params["tables"])
         account_id = rows[0]["account_id"] if rows else get_caller_identity(module.client("sts"))["Account"]
-    except (AnsibleProtectionError, ValueError) as e:
-        if isinstance(e, ValueError):
-            module.fail_json(msg=str(e))
+    except AnsibleProtectionError as e:
         module.fail_json_aws_error(e)
     rows.sort(key=lambda row: row["table_name"])
     module.exit_json(

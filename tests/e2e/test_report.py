@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import boto3
+from botocore.config import Config
 import jsonschema
 import pytest
 import yaml
@@ -143,8 +144,10 @@ class Region:
 @pytest.fixture(scope="module")
 def fleet(emulator: EmulatorProcess) -> dict[str, Any]:
     """The organization, the five problems, and four days of scheduled backups."""
+    # CreateAccount is not idempotent: a retry after a slow answer would make a fourth account.
     org = boto3.client("organizations", endpoint_url=emulator.endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+                       aws_access_key_id="testing", aws_secret_access_key="testing",
+                       config=Config(read_timeout=600, retries={"total_max_attempts": 1}))
     org.create_organization(FeatureSet="ALL")
     names = {}
     for name in ("shop-1", "shop-2", "shop-3"):
@@ -152,9 +155,11 @@ def fleet(emulator: EmulatorProcess) -> dict[str, Any]:
     accounts = {name: Account(emulator.endpoint, account_id) for name, account_id in names.items()}
     regions = {(name, region): Region(account, region) for name, account in accounts.items() for region in REGIONS}
 
-    by_arn = lambda r, *tables: {"Resources": [r.tables[t] for t in tables]}  # noqa: E731
+    def by_arn(r: Region, *tables: str) -> dict[str, Any]:
+        return {"Resources": [r.tables[t] for t in tables]}
+
     for (name, region), r in regions.items():
-        r.vault("vault", locked=not (name, region) == ("shop-2", "us-east-1"))
+        r.vault("vault", locked=(name, region) != ("shop-2", "us-east-1"))
         if (name, region) == ("shop-1", "us-east-1"):
             r.table("orders")
             r.table("sessions")  # in no selection
@@ -289,6 +294,7 @@ def test_the_report_flags_exactly_the_five_problems(report_run: dict[str, Any], 
     invoices = rows[("shop-1", "eu-west-1", "invoices")]
     assert invoices["recovery_points"]["count"] == 1 and invoices["recovery_points"]["newest"].startswith("2026-11-01T05:00")
     assert events["backup_jobs"][-1]["state"] == "COMPLETED" and events["recovery_points"]["count"] == 3
+    assert events["recovery_points"]["by_day"][-4] == {"date": "2026-11-01", "count": 0, "failed_jobs": 1}
 
 
 def test_report_json_validates_and_markdown_lists_the_same_findings(report_run: dict[str, Any]) -> None:
@@ -362,6 +368,10 @@ def test_the_page_in_chromium_shows_the_tiles_and_the_flagged_rows(report_run: d
     static = Page()
     static.feed(html)
     assert static.external == [], "the page must not load anything from outside"
+    # Without JavaScript the page already holds everything: every tile and row is in the HTML as written.
+    assert len(static.rows) == report_run["report"]["summary"]["tables"]
+    assert static.tiles["tile-tables"] == str(report_run["report"]["summary"]["tables"])
+    assert "@media print" in html
     assert not re.search(r"<(link|img|iframe)\b|@import|url\(", html)
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it): the page was not rendered")
@@ -386,6 +396,7 @@ def test_the_page_in_chromium_shows_the_tiles_and_the_flagged_rows(report_run: d
     flagged = {(names[r["data-account"]], r["data-region"], r["data-table"]) for r in page.rows if r["data-status"] == "NON_COMPLIANT"}
     assert flagged == set(EXPECTED)
     assert len(page.rows) == summary["tables"]
+    assert dumped.stdout.count('class="failed"') == 1  # the strip's red day: events, 2026-11-01
     assert sorted((names[f["data-account"]], f["data-region"], f["data-table"], f["data-control"]) for f in page.findings) == sorted(
         (*key, control) for key, controls in EXPECTED.items() for control in controls)
 

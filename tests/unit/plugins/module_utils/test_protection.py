@@ -240,6 +240,10 @@ def test_controls_are_checked_by_name_and_parameter() -> None:
     with pytest.raises(ValueError, match="controls.BACKUP_NO_FAILED_JOBS has no parameter hours; it has: days"):
         merge_controls({"BACKUP_NO_FAILED_JOBS": {"hours": 3}})
     assert merge_controls({"DYNAMODB_DELETION_PROTECTION_ENABLED": True})["DYNAMODB_DELETION_PROTECTION_ENABLED"] == {}
+    with pytest.raises(ValueError, match="controls.BACKUP_LAST_RECOVERY_POINT_CREATED.recoveryPointAgeUnit must be hours or days, not weeks"):
+        merge_controls({"BACKUP_LAST_RECOVERY_POINT_CREATED": {"recoveryPointAgeUnit": "weeks"}})
+    with pytest.raises(ValueError, match="requiredFrequencyValue must be a positive number, not 0"):
+        merge_controls({"BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK": {"requiredFrequencyValue": 0}})
     defaults = merge_controls(None)
     assert defaults == merge_controls({}) and defaults is not merge_controls({})
 
