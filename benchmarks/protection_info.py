@@ -42,6 +42,9 @@ def client(endpoint: str, service: str) -> Any:
 
 def scenario(endpoint: str, tables: int) -> None:
     ddb, backup = client(endpoint, "dynamodb"), client(endpoint, "backup")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    client(endpoint, "iam").create_role(RoleName="backup-role", AssumeRolePolicyDocument=json.dumps(trust))
     backup.create_backup_vault(BackupVaultName="vault")
     rule = {"RuleName": "daily", "TargetBackupVaultName": "vault", "ScheduleExpression": "cron(0 5 ? * * *)",
             "Lifecycle": {"DeleteAfterDays": 35}}
