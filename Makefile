@@ -91,6 +91,7 @@ integration: setup
 	$(PYTEST) $(PYTEST_ARGS) tests/integration
 	$(PYTEST) -q -ra -n 0 tests/e2e
 
+E2E_JOURNEY := tests/e2e/test_playbooks.py tests/e2e/test_fleet.py tests/e2e/test_awx.py
 # The end-to-end journey (tests/e2e: playbooks setup to cleanup, fleet, AWX runner) against
 # amazon.aws 11: installed with ansible-galaxy into its own collections path, which the e2e
 # tests put first (tests/e2e/conftest.py checks that this is the amazon.aws Ansible finds).
@@ -103,7 +104,7 @@ e2e-amazon-aws-11: setup
 	ansible-galaxy collection install --no-deps --force -p $(AMAZON_AWS_11_DIR) "$(AMAZON_AWS_11_TARBALL)" >/dev/null && \
 	echo "== pytest (one process): tests/e2e with amazon.aws $(AMAZON_AWS_11_VERSION) from $(AMAZON_AWS_11_DIR)" && \
 	BACKUPKIT_E2E_COLLECTIONS_PATH=$(CURDIR)/$(AMAZON_AWS_11_DIR) BACKUPKIT_E2E_AMAZON_AWS_VERSION=$(AMAZON_AWS_11_VERSION) \
-		$(PYTEST) -q -ra -n 0 -p no:cacheprovider tests/e2e
+		$(PYTEST) -q -ra -n 0 -p no:cacheprovider $(E2E_JOURNEY)
 
 # antsibull-docs copies the collection and its dependencies with `git ls-files` when they sit in
 # a git work tree; the venv's amazon.aws and community.aws are inside this one but ignored, so

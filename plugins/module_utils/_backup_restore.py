@@ -198,7 +198,7 @@ def wait_for_table_active(ddb_client, name, deadline, clock=time.monotonic, slee
     """Poll DescribeTable until the table is ACTIVE with no restore in progress, or ``deadline``
     passes. Returns (table, ready); table is None (and ready False) when it does not exist."""
     table, _finished = poll(lambda: describe_table(ddb_client, name), lambda table: table is None or _table_ready(table),
-                    deadline=deadline, clock=clock, sleep=sleep)
+                            deadline=deadline, clock=clock, sleep=sleep)
     return table, _table_ready(table)
 
 

@@ -168,7 +168,7 @@ def resolve_kms_key_arn(kms_client, key_id):
 def wait_for_empty_vault(client, name, timeout, delay=2, clock=time.monotonic, sleep=time.sleep):
     """Poll until the vault lists no recovery point (deletions are asynchronous); False on timeout."""
     _points, empty = poll(lambda: list_recovery_points(client, name), lambda points: not points, timeout=timeout,
-                    clock=clock, sleep=sleep, first_delay=delay, factor=1, max_delay=delay)
+                          clock=clock, sleep=sleep, first_delay=delay, factor=1, max_delay=delay)
     return empty
 
 

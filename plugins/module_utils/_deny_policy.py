@@ -659,7 +659,7 @@ def verify(client, principals, plan, timeout=0, delay=3, clock=time.monotonic, s
     """Simulate until every non-exempt row is an explicit deny, or ``timeout`` seconds passed
     (IAM is eventually consistent right after a change). Returns the rows of the last attempt."""
     rows, _done = poll(lambda: simulate(client, principals, plan), lambda rows: not failed_rows(rows),
-                   timeout=max(timeout or 0, 0), clock=clock, sleep=sleep, first_delay=delay, factor=1, max_delay=delay)
+                       timeout=max(timeout or 0, 0), clock=clock, sleep=sleep, first_delay=delay, factor=1, max_delay=delay)
     return rows
 
 

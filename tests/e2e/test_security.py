@@ -183,7 +183,7 @@ def files_holding(secrets: list[str], roots: list[Path]) -> dict[str, list[str]]
     needles = [secret.encode() for secret in secrets]
     found: dict[str, list[str]] = {}
     for root in roots:
-        for directory, _, names in os.walk(root, onerror=lambda error: None):
+        for directory, _subdirs, names in os.walk(root, onerror=lambda error: None):
             for name in names:
                 path = os.path.join(directory, name)
                 try:
