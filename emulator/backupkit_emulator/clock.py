@@ -182,6 +182,12 @@ def install() -> None:
             continue
         if any(getattr(module, "utcnow", None) is old for old in _originals):
             setattr(module, "utcnow", utcnow)
+    # Temporary credentials expire in the client's time, not the emulator's: botocore compares
+    # an AssumeRole Expiration with its own real clock and refreshes credentials that look
+    # expired, so with the clock started in the past (--clock-start) they would never be usable.
+    import moto.sts.models as sts_models
+
+    sts_models.utcnow = _originals[0] if _originals else original
 
 
 #: moto's own utcnow (kept to recognise modules that imported it by name)
