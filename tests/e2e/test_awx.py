@@ -485,9 +485,9 @@ def test_setup_and_drill_through_ansible_runner(endpoint: TokenRecorder, tmp_pat
 
     setup = launch(private, "setup", "setup", envvars, launch={"table_name": table, "table_csv": str(sample)})
     assert (setup.rc, setup.status) == (0, "successful"), setup.explain()
-    # The session role passed AWX's AWS_SECURITY_TOKEN on (AWS_SESSION_TOKEN was not set), and
+    # The session role left AWX's AWS_SECURITY_TOKEN to botocore (AWS_SESSION_TOKEN was not set), and
     # with no region anywhere the resources landed in the default region.
-    assert setup.task_statuses("Pass AWX's AWS_SECURITY_TOKEN on as the session token") == ["runner_on_ok"], setup.explain()
+    assert setup.task_statuses("Leave AWX's environment credentials (AWS_SECURITY_TOKEN) to botocore") == ["runner_on_ok"], setup.explain()
     assert setup.artifacts.get("protection_vault_arn", "").startswith("arn:aws:backup:us-east-1:"), setup.artifacts
     assert setup.artifacts.get("protection_plan_arn", "").startswith("arn:aws:backup:us-east-1:"), setup.artifacts
 
