@@ -165,7 +165,10 @@ def test_a_day_after_setup_each_protected_table_has_one_scheduled_backup(
     # the walk-through's CSV, its first five rows: the schedule, not the load, is under test here
     lines = (REPO / "data" / "order_data.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     csv.write_text("".join(lines[:6]), encoding="utf-8")
-    ansible_playbook(env, "backupkit.dynamodb.setup", {"table_csv": str(csv), "protection_tables": [TABLE, SECOND]})
+    ansible_playbook(env, "backupkit.dynamodb.setup", {"backupkit_tables": [
+        {"name": TABLE, "csv": str(csv), "column_types": {"quantity": "N", "price": "N"}},
+        {"name": SECOND, "hash_key": "id", "range_key": ""},  # exists already, no data to load
+    ]})
     assert at(emulator.clock()) < at("2026-03-02T05:00:00Z"), "setup ran past the first scheduled run"
 
     now = emulator.advance(86400)
