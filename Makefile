@@ -128,7 +128,7 @@ molecule: setup
 # pytest run, so pytest's summary line closes the output. Exit status: non-zero if any failed.
 # tests/e2e runs first, in one process: each of its files drives one emulator through a
 # sequence of playbook runs; meanwhile the amazon.aws 11 leg runs tests/e2e again in the
-# background, and Molecule follows the first e2e run. Then everything else runs in parallel
+# background, and so does Molecule (its log: build/molecule.log). Then everything else runs in parallel
 # (PYTEST_WORKERS).
 test: setup
 	@failed=""; mkdir -p $(BUILD_DIR); \
@@ -139,8 +139,12 @@ test: setup
 	( $(MAKE) --no-print-directory e2e-amazon-aws-11 > $(BUILD_DIR)/e2e-amazon-aws-11.log 2>&1; \
 	  echo $$? > $(BUILD_DIR)/e2e-amazon-aws-11.rc ) & matrix=$$!; \
 	echo "== pytest (one process): tests/e2e"; \
+	echo "== in the background: make molecule (output below when it ends)"; \
+	( $(MAKE) --no-print-directory molecule > $(BUILD_DIR)/molecule.log 2>&1; \
+	  echo $$? > $(BUILD_DIR)/molecule.rc ) & roles=$$!; \
 	$(PYTEST) -q -ra -n 0 tests/e2e || failed="$$failed e2e"; \
-	$(MAKE) --no-print-directory molecule || failed="$$failed molecule"; \
+	wait $$roles; tail -n 40 $(BUILD_DIR)/molecule.log; \
+	[ "$$(cat $(BUILD_DIR)/molecule.rc)" = 0 ] || failed="$$failed molecule"; \
 	wait $$matrix; cat $(BUILD_DIR)/e2e-amazon-aws-11.log; \
 	[ "$$(cat $(BUILD_DIR)/e2e-amazon-aws-11.rc)" = 0 ] || failed="$$failed e2e-amazon-aws-11"; \
 	if [ -n "$$failed" ]; then echo "== FAILED:$$failed (the last pytest run follows)"; fi; \
