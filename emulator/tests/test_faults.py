@@ -17,7 +17,7 @@ from conftest import control
 Client = Callable[..., Any]
 
 
-def make_table(client: Client, name: str = "t") -> None:
+def make_table(client: Client, name: str = "ttt") -> None:
     client("dynamodb").create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -82,7 +82,7 @@ def test_throttled_put_item_is_provisioned_throughput_exceeded(endpoint: str, cl
     control(endpoint, throttle_rate=1.0)
     ddb = client("dynamodb", config=attempts(1))
 
-    error = error_of(lambda: ddb.put_item(TableName="t", Item={"id": {"S": "1"}}))
+    error = error_of(lambda: ddb.put_item(TableName="ttt", Item={"id": {"S": "1"}}))
 
     assert error["Error"]["Code"] == "ProvisionedThroughputExceededException"
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
@@ -91,7 +91,7 @@ def test_throttled_put_item_is_provisioned_throughput_exceeded(endpoint: str, cl
 @pytest.mark.parametrize(
     ("service", "call", "code"),
     [
-        ("dynamodb", lambda c: c.describe_table(TableName="t"), "ThrottlingException"),
+        ("dynamodb", lambda c: c.describe_table(TableName="ttt"), "ThrottlingException"),
         ("backup", lambda c: c.list_backup_vaults(), "ThrottlingException"),
         ("sts", lambda c: c.get_caller_identity(), "Throttling"),
         ("iam", lambda c: c.list_roles(), "Throttling"),
@@ -116,7 +116,7 @@ def test_a_retrying_client_gives_up_after_its_attempts(
     endpoint: str, client: Client, no_backoff: None, service: str
 ) -> None:
     calls = {
-        "dynamodb": lambda c: c.put_item(TableName="t", Item={"id": {"S": "1"}}),
+        "dynamodb": lambda c: c.put_item(TableName="ttt", Item={"id": {"S": "1"}}),
         "sts": lambda c: c.get_caller_identity(),
         "iam": lambda c: c.list_roles(),
         "backup": lambda c: c.list_backup_vaults(),
@@ -141,11 +141,11 @@ def test_a_retrying_client_gets_through_intermittent_throttling(
     sent = count_sends(ddb)
 
     for i in range(20):
-        ddb.put_item(TableName="t", Item={"id": {"S": str(i)}})
+        ddb.put_item(TableName="ttt", Item={"id": {"S": str(i)}})
 
     control(endpoint, throttle_rate=0.0)
     assert len(sent) > 20  # some puts were throttled and retried
-    assert ddb.scan(TableName="t")["Count"] == 20
+    assert ddb.scan(TableName="ttt")["Count"] == 20
 
 
 # --- errors ---------------------------------------------------------------------

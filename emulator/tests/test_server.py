@@ -77,7 +77,7 @@ def test_serves_aws_calls_with_the_flags_settings_and_stops_on_sigterm(
     process, endpoint = emulator
     ddb = aws("dynamodb", endpoint)
     ddb.create_table(  # type: ignore[attr-defined]
-        TableName="t",
+        TableName="ttt",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
@@ -89,7 +89,7 @@ def test_serves_aws_calls_with_the_flags_settings_and_stops_on_sigterm(
 
     code, seconds, stderr = stop(process)
 
-    assert tables == ["t"]
+    assert tables == ["ttt"]
     assert vault["BackupVaultName"] == "cli-vault"
     assert settings["latency_ms"] == 5.0
     assert code == 0
@@ -146,7 +146,7 @@ def test_emulator_process_starts_counts_resets_and_stops() -> None:
         assert LISTENING.match(f"listening on {emulator.endpoint}")
         ddb = boto3.client("dynamodb", endpoint_url=emulator.endpoint, region_name="us-east-1",
                            aws_access_key_id="testing", aws_secret_access_key="testing")
-        ddb.create_table(TableName="t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        ddb.create_table(TableName="ttt", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                          BillingMode="PAY_PER_REQUEST")
         assert emulator.stats()["dynamodb.CreateTable"] == 1
