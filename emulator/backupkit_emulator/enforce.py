@@ -29,7 +29,7 @@ needs no permission, as on AWS.
 A vault's access policy (a resource-based policy) is applied to every AWS Backup
 action it names on the vault or on its recovery points: an explicit Deny that
 applies to the caller refuses the request ("... with an explicit deny in a
-resource-based policy"). This holds for every caller, the account's root included.
+resource-based policy") to IAM users and assumed roles; root keys stay unrestricted.
 
 Keys that are neither an IAM user's nor an assumed role's (the ``testing``
 keys moto maps to an account's root) are otherwise unrestricted, and so is every
@@ -735,7 +735,7 @@ class EnforcementMiddleware:
         if signature is None or signature.service not in ENFORCED_SERVICES:
             return self.app(environ, start_response)
         caller = find_caller(signature.access_key)
-        if caller is None and signature.service != "backup":  # the root: only vault policies apply
+        if caller is None:  # the root keys: not restricted (see the module docstring)
             return self.app(environ, start_response)
         body = buffer_body(environ)
         denial = self._check(environ, signature, caller, body)
