@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import make_role
 
 PLAN_ARN = re.compile(r"^arn:aws:backup:us-east-1:123456789012:backup-plan:[0-9a-f-]{36}$")
 
@@ -182,8 +183,6 @@ def test_deleted_plan_is_gone_for_get_update_and_delete_but_its_versions_remain(
 
 
 def test_plan_with_selections_cannot_be_deleted(backup: Any, client: Any) -> None:
-    from conftest import make_role
-
     make_role(client("iam"), "backup")
     plan_id = backup.create_backup_plan(BackupPlan=plan_input())["BackupPlanId"]
     selection_id = backup.create_backup_selection(
