@@ -17,6 +17,16 @@ What AWS does and moto 5.2.5 does not:
   ``ListBackups`` lists them only for ``BackupType`` ``AWS_BACKUP`` or ``ALL``
   (its default is ``USER``), and they are ``CREATING`` until the backup job ends.
 
+Speed, not behaviour: moto's ``Backup`` deep-copies its table, and AWS Backup's
+scheduler takes one backup per table per rule run. A backup holds a *frozen copy*
+(:func:`frozen_copy`): one deep copy of the table and its item bytes, shared by
+every backup taken while no request changed any table. Every AWS request that
+is not a read (:func:`request_may_write`, counted by the request pipeline in
+``faults.py``) moves :data:`WRITES` on, after it ran, so the next backup copies
+the table again and sees the change. Nothing modifies a frozen copy: restores
+copy what they take from it (moto's ``RestoredTable`` deep-copies items,
+indexes, schema and throughput; ours copies encryption and tags).
+
 The AWS Backup model (``backup/jobs.py``) uses :func:`take_snapshot`,
 :func:`register_snapshot` and :func:`restore_snapshot` from here.
 """
@@ -25,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import re
+import weakref
 from datetime import datetime, timezone
 from typing import Any
 
@@ -38,10 +49,12 @@ __all__ = [
     "BackupkitBackup",
     "BackupkitRestoredPITTable",
     "BackupkitRestoredTable",
+    "frozen_copy",
     "install",
+    "note_write",
     "register_snapshot",
+    "request_may_write",
     "restore_snapshot",
-    "snapshot_size_bytes",
     "take_snapshot",
 ]
 
@@ -115,10 +128,26 @@ class BackupkitBackup(Backup):
     AWS Backup job's DynamoDB backup is until the job completes.
     """
 
-    def __init__(self, *args: Any, available_at: datetime | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        name: str,
+        table: Any,
+        status: str | None = None,
+        type_: str | None = None,
+        available_at: datetime | None = None,
+    ):
+        # moto's Backup.__init__, with the table's frozen copy in place of a deep copy of its own
         self.available_at = available_at
-        super().__init__(*args, **kwargs)
-        self.size_bytes = snapshot_size_bytes(self)
+        self.region_name = region_name
+        self.account_id = account_id
+        self.name = name
+        self.table, self.size_bytes = frozen_copy(table)
+        self.status = status or "AVAILABLE"
+        self.type = type_ or "USER"
+        self.creation_date_time = utcnow()
+        self.identifier = self._make_identifier()
 
     @property
     def status(self) -> str:
@@ -143,6 +172,60 @@ class BackupkitBackup(Backup):
         return result
 
 
+# --------------------------------------------------------------------------- #
+# Frozen copies: one deep copy of a table shared by the backups taken while it is unchanged
+# --------------------------------------------------------------------------- #
+
+#: How many requests that may have changed a table have been answered (process-wide, moved under clock.LOCK).
+WRITES = 0
+# table -> (WRITES when copied, the copy, its item bytes); weak, so a deleted table's entry goes with it
+_FROZEN: "weakref.WeakKeyDictionary[Any, tuple[int, Any, int]]" = weakref.WeakKeyDictionary()
+
+#: DynamoDB operations that change no table (every other DynamoDB operation may).
+DYNAMODB_READS = frozenset({
+    "BatchGetItem", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights",
+    "DescribeEndpoints", "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings",
+    "DescribeImport", "DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTable",
+    "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "GetItem", "GetResourcePolicy",
+    "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
+    "ListTables", "ListTagsOfResource", "Query", "Scan", "TransactGetItems",
+})
+
+
+def request_may_write(service: str | None, operation: str | None, method: str) -> bool:
+    """Whether an AWS request may have changed a DynamoDB table: anything but a read.
+
+    GET and HEAD requests read (REST services); DynamoDB's reads are :data:`DYNAMODB_READS`.
+    Every other request counts as a write, whatever the service: the Resource Groups Tagging
+    API tags tables, PartiQL statements name their tables in text, a table name may be an ARN.
+    Counting too many only costs a copy.
+    """
+    if method in ("GET", "HEAD"):
+        return False
+    return not (service == "dynamodb" and operation in DYNAMODB_READS)
+
+
+def note_write() -> None:
+    """A request that may have changed a table was answered: later backups copy tables afresh."""
+    global WRITES
+    WRITES += 1
+
+
+def frozen_copy(table: Any) -> tuple[Any, int]:
+    """A deep copy of ``table`` as it is now, and the bytes of its items as DynamoDB counts them.
+
+    The same copy is handed to every backup taken while no request may have changed a table
+    (:func:`note_write`); callers never modify it.
+    """
+    cached = _FROZEN.get(table)
+    if cached is not None and cached[0] == WRITES:
+        return cached[1], cached[2]
+    frozen = copy.deepcopy(table)
+    size = sum(item.size() for item in frozen.all_items())
+    _FROZEN[table] = (WRITES, frozen, size)
+    return frozen, size
+
+
 def take_snapshot(ddb_backend: Any, table: Any, name: str, available_at: datetime) -> BackupkitBackup:
     """Copy ``table`` now, as the DynamoDB backup an AWS Backup job makes (not yet registered)."""
     return BackupkitBackup(
@@ -163,11 +246,6 @@ def register_snapshot(ddb_backend: Any, snapshot: Any) -> None:
 def unregister_snapshot(ddb_backend: Any, snapshot: Any) -> None:
     """Delete the DynamoDB backup behind a recovery point (no error if already gone)."""
     ddb_backend.backups.pop(snapshot.arn, None)
-
-
-def snapshot_size_bytes(snapshot: Any) -> int:
-    """Bytes of item data in the snapshot, as DynamoDB counts item sizes."""
-    return sum(item.size() for item in snapshot.table.all_items())
 
 
 # --------------------------------------------------------------------------- #

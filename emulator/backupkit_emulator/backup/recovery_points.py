@@ -472,9 +472,12 @@ class RecoveryPointsBackendMixin:
         unregister_snapshot(self._dynamodb_backend(), recovery_point.snapshot)
 
     def _dynamodb_backend(self) -> Any:
+        """DynamoDB's backend of this account and region (an existing one without moto's lookup cost)."""
         from moto.dynamodb.models import dynamodb_backends
 
-        return dynamodb_backends[self.account_id][self.region_name]
+        regions = dict.get(dynamodb_backends, self.account_id)
+        backend = dict.get(regions, self.region_name) if regions is not None else None
+        return backend if backend is not None else dynamodb_backends[self.account_id][self.region_name]
 
     def _existing_vault(self, vault_name: str) -> Any:
         """The vault, or AccessDeniedException as AWS answers for a vault that does not exist."""
