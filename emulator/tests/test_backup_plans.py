@@ -232,6 +232,23 @@ def test_invalid_plans_are_refused(backup: Any, bad_input: dict[str, Any]) -> No
     assert backup.list_backup_plans()["BackupPlansList"] == []
 
 
+def test_a_start_window_under_60_minutes_is_refused_at_create_and_update(backup: Any) -> None:
+    for minutes in (59, 0):
+        with pytest.raises(ClientError) as exc:
+            backup.create_backup_plan(BackupPlan=plan_input(StartWindowMinutes=minutes))
+        assert error_code(exc) == "InvalidParameterValueException"
+        assert "StartWindowMinutes" in exc.value.response["Error"]["Message"]
+    assert backup.list_backup_plans()["BackupPlansList"] == []
+
+    plan_id = backup.create_backup_plan(BackupPlan=plan_input(StartWindowMinutes=60))["BackupPlanId"]
+    with pytest.raises(ClientError) as exc:
+        backup.update_backup_plan(BackupPlanId=plan_id, BackupPlan=plan_input(StartWindowMinutes=30))
+    assert error_code(exc) == "InvalidParameterValueException"
+    [rule] = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"]
+    assert rule["StartWindowMinutes"] == 60
+    assert len(backup.list_backup_plan_versions(BackupPlanId=plan_id)["BackupPlanVersionsList"]) == 1
+
+
 def test_lifecycle_with_90_days_of_cold_storage_is_accepted(backup: Any) -> None:
     lifecycle = {"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 120}
     plan_id = backup.create_backup_plan(BackupPlan=plan_input(Lifecycle=lifecycle))["BackupPlanId"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import urllib.request
 from typing import Any, Callable
 
 import pytest
 from botocore.exceptions import ClientError
 
 from backupkit_emulator.backup.models import backup_backends
-from conftest import make_role
+from conftest import control, make_role
 
 ROLE = "arn:aws:iam::123456789012:role/backup-role"
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
@@ -195,6 +196,33 @@ def test_a_role_that_does_not_exist_is_refused_as_aws_refuses_a_role_it_cannot_a
     assert error_code(exc) == "InvalidParameterValueException"
     assert exc.value.response["Error"]["Message"] == f"IAM Role {missing} cannot be assumed by AWS Backup"
     assert backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+
+
+def test_a_new_role_is_refused_until_iam_has_propagated_it(
+    backup: Any, plan_id: str, client: Callable[..., Any], endpoint: str
+) -> None:
+    assert control(endpoint)["iam_propagation_seconds"] == 0  # off by default: the fixture's role is usable
+    control(endpoint, iam_propagation_seconds=100)
+    fresh = make_role(client("iam"), "fresh-role")
+    document = {"SelectionName": "fresh", "IamRoleArn": fresh, "Resources": [TABLE]}
+    with pytest.raises(ClientError) as exc:
+        backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection=document)
+    assert error_code(exc) == "InvalidParameterValueException"
+    assert exc.value.response["Error"]["Message"] == f"IAM Role {fresh} cannot be assumed by AWS Backup"
+    advance(endpoint, 90)  # the clock ticks with real time too: ten seconds of margin
+    with pytest.raises(ClientError):
+        backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection=document)
+    assert backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+    advance(endpoint, 10)  # a hundred seconds after the role was created
+    created = backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection=document)
+    assert [s["SelectionId"] for s in backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]] == [
+        created["SelectionId"]]
+
+
+def advance(endpoint: str, seconds: float) -> None:
+    request = urllib.request.Request(endpoint + "/_backupkit/clock", data=json.dumps({"advance_seconds": seconds}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
 
 
 def test_not_given_lists_come_back_empty(backup: Any, plan_id: str) -> None:

@@ -281,7 +281,9 @@ def test_region_opt_out_and_cold_storage_and_vault_lock(env: dict[str, Any], end
         {"RuleName": "long", "TargetBackupVaultName": "locked", "ScheduleExpression": "cron(0 6 ? * * *)",
          "Lifecycle": {"DeleteAfterDays": 60}},
         {"RuleName": "fits", "TargetBackupVaultName": "locked", "ScheduleExpression": "cron(0 7 ? * * *)",
-         "Lifecycle": {"DeleteAfterDays": 10}}]})
+         "Lifecycle": {"DeleteAfterDays": 10}},
+        {"RuleName": "short", "TargetBackupVaultName": "locked", "ScheduleExpression": "cron(0 8 ? * * *)",
+         "Lifecycle": {"DeleteAfterDays": 3}}]})
     select(backup, too_long["BackupPlanId"], "one", Resources=[orders])
 
     # DynamoDB not opted in: no job at all
@@ -294,6 +296,11 @@ def test_region_opt_out_and_cold_storage_and_vault_lock(env: dict[str, Any], end
     states = {(j["BackupVaultName"], j["RecoveryPointLifecycle"]["DeleteAfterDays"]): j for j in jobs(backup)}
     assert states[("locked", 60)]["State"] == "FAILED"
     assert "maximum retention period of the backup vault (30 days)" in states[("locked", 60)]["StatusMessage"]
+    assert states[("locked", 3)]["State"] == "FAILED"
+    assert states[("locked", 3)]["StatusMessage"] == (
+        "The retention period of the backup (3 days) is shorter than the minimum retention period of the "
+        "backup vault (7 days).")
+    assert "RecoveryPointArn" not in states[("locked", 3)]
     fits = states[("locked", 10)]
     assert fits["State"] == "COMPLETED"
     with pytest.raises(ClientError) as refused:

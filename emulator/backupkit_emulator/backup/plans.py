@@ -12,6 +12,8 @@ module keeps moto's ``Plan`` model and changes what AWS does differently:
   VersionId), UpdateBackupPlan and DeleteBackupPlan, and is only listed by
   ListBackupPlans with IncludeDeleted;
 - DeleteBackupPlan is refused while the plan still has selections;
+- a rule's StartWindowMinutes under 60 is refused (InvalidParameterValueException), as
+  AWS documents, instead of every scheduled job of the rule expiring;
 - the List operations paginate (MaxResults / NextToken).
 """
 
@@ -54,6 +56,9 @@ _RULE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 _REQUEST_ID = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 # AWS keeps a backup in cold storage for at least this many days before deleting it.
 COLD_STORAGE_MINIMUM_DAYS = 90
+# BackupRuleInput's StartWindowMinutes: "it must be at least 60 minutes"; at most 100 years.
+MIN_START_WINDOW_MINUTES = 60
+MAX_WINDOW_MINUTES = 52_560_000
 
 
 def new_version_id() -> str:
@@ -105,9 +110,24 @@ def _validate_rule(rule: dict[str, Any]) -> None:
         cron.zone(rule.get("ScheduleExpressionTimezone"))
     except cron.CronError as error:
         raise InvalidParameterValueException(str(error)) from None
+    _validate_start_window(rule.get("StartWindowMinutes"))
     _validate_lifecycle(rule.get("Lifecycle"))
     for action in rule.get("CopyActions") or []:
         _validate_lifecycle(action.get("Lifecycle"))
+
+
+def _validate_start_window(minutes: Any) -> None:
+    """AWS (BackupRuleInput): StartWindowMinutes, if included, must be at least 60 minutes;
+    at most 100 years (52,560,000 minutes). A shorter window would make every job EXPIRED."""
+    if minutes is None:
+        return
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise InvalidParameterValueException(f"StartWindowMinutes must be a whole number of minutes, got {minutes!r}.")
+    if not MIN_START_WINDOW_MINUTES <= minutes <= MAX_WINDOW_MINUTES:
+        raise InvalidParameterValueException(
+            f"Invalid StartWindowMinutes {minutes}: the start window must be at least {MIN_START_WINDOW_MINUTES} "
+            f"minutes and at most {MAX_WINDOW_MINUTES} minutes (100 years)."
+        )
 
 
 def _validate_lifecycle(lifecycle: dict[str, Any] | None) -> None:
