@@ -9,6 +9,7 @@ import urllib.request
 from typing import Any, Callable
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from backupkit_emulator.backup.models import backup_backends
@@ -161,6 +162,40 @@ def test_invalid_selection_is_refused(backup: Any, plan_id: str, bad: dict[str, 
         backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection={**bad, "Resources": [TABLE]})
     assert error_code(exc) == "InvalidParameterValueException"
     assert backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+
+
+@pytest.mark.parametrize("document, code, words", [
+    ({"Resources": ["orders"]}, "InvalidParameterValueException", "Invalid ARN 'orders' in Resources"),
+    ({"Resources": ["table/*"]}, "InvalidParameterValueException", "in Resources"),
+    ({"Resources": ["*"], "NotResources": ["arn:aws:dynamodb"]}, "InvalidParameterValueException",
+     "in NotResources"),
+    ({"ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionValue": "daily"}]},
+     "MissingParameterValueException", "ConditionKey is required"),
+    ({"ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup"}]},
+     "MissingParameterValueException", "ConditionValue is required"),
+    ({"ListOfTags": [{"ConditionKey": "backup", "ConditionValue": "daily"}]},
+     "MissingParameterValueException", "ConditionType is required"),
+    ({"ListOfTags": [{"ConditionType": "STRINGLIKE", "ConditionKey": "backup", "ConditionValue": "d*"}]},
+     "InvalidParameterValueException", "ConditionType 'STRINGLIKE'"),
+], ids=["resource-name", "resource-fragment", "not-resource", "tag-without-key", "tag-without-value",
+        "tag-without-type", "tag-type"])
+def test_resources_and_tags_aws_refuses_are_refused(
+    client: Callable[..., Any], plan_id: str, document: dict[str, Any], code: str, words: str
+) -> None:
+    # botocore checks required members before sending; AWS refuses them as well, for any client
+    unchecked = client("backup", config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as exc:
+        unchecked.create_backup_selection(BackupPlanId=plan_id, BackupSelection=selection(**document))
+    assert error_code(exc) == code
+    assert words in exc.value.response["Error"]["Message"]
+    assert unchecked.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+
+
+def test_resource_arn_patterns_and_star_are_accepted(backup: Any, plan_id: str) -> None:
+    for resources in (["*"], ["arn:aws:dynamodb:*:*:table/*"], [TABLE, "arn:aws:dynamodb:us-east-1:*:table/ord?rs"]):
+        backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection=selection(
+            name=f"s{len(resources)}{len(resources[0])}", Resources=resources, NotResources=[TABLE]))
+    assert len(backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]) == 3
 
 
 def test_creator_request_id_makes_create_idempotent(backup: Any, plan_id: str) -> None:

@@ -269,6 +269,18 @@ def test_what_goes_wrong_ends_as_aws_says(env: dict[str, Any], endpoint: str) ->
     assert backup.list_recovery_points_by_resource(ResourceArn=slow)["RecoveryPoints"] == []
 
 
+def test_a_rule_whose_vault_does_not_exist_is_accepted_and_its_jobs_fail(env: dict[str, Any]) -> None:
+    backup = env["backup"]
+    orders = make_table(env["ddb"], "orders")
+    made = plan(backup, {"TargetBackupVaultName": "never-created", "ScheduleExpression": "cron(0 5 ? * * *)"})
+    select(backup, made["BackupPlanId"], "orders", Resources=[orders])
+    clock(env["endpoint"], advance_seconds=86400)
+    [job] = jobs(backup)
+    assert (job["State"], job["StatusMessage"]) == ("FAILED", "Backup vault never-created does not exist.")
+    assert "RecoveryPointArn" not in job
+    assert backup.list_recovery_points_by_resource(ResourceArn=orders)["RecoveryPoints"] == []
+
+
 def test_region_opt_out_and_cold_storage_and_vault_lock(env: dict[str, Any], endpoint: str) -> None:
     backup, ddb = env["backup"], env["ddb"]
     orders = make_table(ddb, "orders")

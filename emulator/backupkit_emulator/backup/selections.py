@@ -36,10 +36,15 @@ CONDITION_OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringN
 _SELECTION_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 # IAM's own pattern for a role ARN (any partition).
 _ROLE_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
+# A resource ARN, or a pattern of one: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, any part may use * and ?.
+_RESOURCE_ARN = re.compile(r"^arn:[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:\S+$")
 
 
 def validate_selection(selection: Any) -> None:
-    """Refuse a BackupSelection without a valid name or IAM role ARN.
+    """Refuse a BackupSelection as AWS does: no valid name or IAM role ARN, a Resources or
+    NotResources entry that is neither a (wildcard) resource ARN nor ``*``, a ListOfTags
+    condition without its ConditionType, ConditionKey or ConditionValue (all required) or
+    of a type other than STRINGEQUALS.
 
     A selection with no Resources, ListOfTags or Conditions is accepted: AWS then
     selects every supported, opted-in resource (its API reference warns about it).
@@ -58,6 +63,21 @@ def validate_selection(selection: Any) -> None:
         raise MissingParameterValueException("IamRoleArn is required.")
     if not _ROLE_ARN.match(role):
         raise InvalidParameterValueException(f"Invalid IAM role ARN: {role}")
+    for member in ("Resources", "NotResources"):
+        for entry in selection.get(member) or []:
+            if not isinstance(entry, str) or not (entry == "*" or _RESOURCE_ARN.match(entry)):
+                raise InvalidParameterValueException(
+                    f"Invalid ARN {entry!r} in {member}: give resource ARNs (wildcards allowed) or '*'."
+                )
+    for condition in selection.get("ListOfTags") or []:
+        condition = condition if isinstance(condition, dict) else {}
+        for required in ("ConditionType", "ConditionKey", "ConditionValue"):
+            if condition.get(required) is None:
+                raise MissingParameterValueException(f"{required} is required in every ListOfTags condition.")
+        if condition["ConditionType"] != "STRINGEQUALS":
+            raise InvalidParameterValueException(
+                f"Invalid ConditionType {condition['ConditionType']!r} in ListOfTags: the only value is STRINGEQUALS."
+            )
 
 
 def role_problem(role_arn: str) -> str | None:
