@@ -626,10 +626,10 @@ def test_fleet_setup_in_awx_slices_merges_into_one_report(endpoint: TokenRecorde
     source = tmp_path / "fleet.aws_accounts.yml"
     source.write_text("plugin: backupkit.dynamodb.aws_accounts\norganizational_units: [Workloads]\n"
                       "regions: [us-east-1]\n", encoding="utf-8")
+    inventory_env = {**clean_environment(), **envvars, "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1"}
     listed = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(source), "--list"], env={**clean_environment(), **envvars,
-                                                                           "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1"},
-        cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, stdin=subprocess.DEVNULL,
+        [str(BIN / "ansible-inventory"), "-i", str(source), "--list"], env=inventory_env, cwd=tmp_path,
+        capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, stdin=subprocess.DEVNULL,
     )
     assert listed.returncode == 0, listed.stderr
     inventory = json.loads(listed.stdout, object_hook=plain)

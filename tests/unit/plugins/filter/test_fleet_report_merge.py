@@ -34,8 +34,8 @@ def test_a_host_of_two_slices_keeps_the_latest_jobs_row() -> None:
 
 
 def test_expected_hosts_that_no_slice_reported_are_no_result() -> None:
-    expected = [{"host": "a", "account_id": "111111111111"}, {"host": "z", "account_id": "012345670123",
-                                                                "account_name": "zed", "region": "eu-west-1"}]
+    expected = [{"host": "a", "account_id": "111111111111"},
+                {"host": "z", "account_id": "012345670123", "account_name": "zed", "region": "eu-west-1"}]
     merged = fleet_report_merge([payload("1", row("a"))], expected)
     z = merged["hosts"][1]
     assert (z["host"], z["status"], z["job"], z["account_id"], z["account_name"], z["region"]) == (
