@@ -3,25 +3,22 @@
 # Copyright: Contributors to backupkit.dynamodb
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""AWS Backup job calls, normalisers and the wait loop for backupkit.dynamodb.backup_job
-and backupkit.dynamodb.backup_job_info (private).
+"""AWS Backup jobs: requests, normalisers and the one wait loop of backup and restore jobs, for
+backupkit.dynamodb.backup_job, backup_job_info and backup_restore (private).
 
-Every AWS call is a small function decorated once for error translation and once
-for retries. The normalisers turn AWS answers into the snake_case dicts the modules
-return; user maps (recovery point tags, backup options) are never case-converted.
+The AWS calls are ``_backup``'s. The normalisers turn AWS answers into the snake_case dicts
+the modules return; user maps (recovery point tags, backup options) are never case-converted.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
@@ -29,7 +26,8 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import MINIMUM_START_WINDOW
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_to_aws
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import EPOCH
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 # ListBackupJobs' ByState values, and ListRestoreJobs' ByStatus values
 BACKUP_JOB_STATES = ("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL")
@@ -44,34 +42,6 @@ _VERBATIM_FIELDS = {"BackupOptions": "backup_options", "ChildJobsInState": "chil
 
 _VAULT_ARN = re.compile(r"^arn:[^:]+:backup:[^:]*:[^:]*:backup-vault:(?P<name>.+)$")
 _DYNAMODB_BACKUP_ARN = re.compile(r"^(?P<table>arn:[^:]+:dynamodb:[^:]*:[^:]*:table/[^/]+)/backup/[^/]+$")
-
-
-# ---------------------------------------------------------------------------
-# AWS calls
-# ---------------------------------------------------------------------------
-
-
-@BackupErrorHandler.common_error_handler("start backup job")
-@aws_retry
-def _start_backup_job(client, **params):
-    response = client.start_backup_job(**params)
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-def start_backup_job(client, **params):
-    """StartBackupJob; AWS answers AccessDeniedException for a vault that does not exist, say so."""
-    try:
-        return _start_backup_job(client, **params)
-    except is_ansible_aws_error_code("AccessDeniedException") as e:
-        raise AnsibleBackupError(
-            message=(
-                f"Failed to start backup job: access denied to backup vault {params.get('BackupVaultName')!r} "
-                "(AWS answers AccessDeniedException when the vault does not exist, as well as when the caller "
-                "may not start backup jobs into it or pass the IAM role)"
-            ),
-            exception=e.exception,
-        ) from e
 
 
 # ---------------------------------------------------------------------------
@@ -107,31 +77,6 @@ def backup_job_request(resource_arn, vault_name, role_arn, lifecycle=None, recov
     return params
 
 
-def parse_time(value, option):
-    """An ISO 8601 date or date and time as an aware datetime (UTC when no offset is given).
-
-    Raises ValueError naming ``option`` when the value is not ISO 8601.
-    """
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, datetime.date):
-        moment = datetime.datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip()
-        if text[-1:] in ("Z", "z"):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(
-                f"{option} must be an ISO 8601 date or date and time, such as 2024-05-21 or 2024-05-21T13:00:00Z; "
-                f"got {value!r}"
-            ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
-
-
 def vault_name_of(vault_arn):
     """The vault name of a backup vault ARN (None when it is not one)."""
     match = _VAULT_ARN.match(vault_arn or "")
@@ -149,23 +94,12 @@ def table_arn_of_dynamodb_backup(recovery_point_arn):
 # ---------------------------------------------------------------------------
 
 
-def _jsonable(value):
-    """Dates as ISO 8601 strings, recursively; everything else unchanged."""
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def _snake(raw):
     """An AWS answer in snake_case with dates as strings; user-keyed maps kept verbatim."""
     raw = {k: v for k, v in (raw or {}).items() if k != "ResponseMetadata"}
     verbatim = {_VERBATIM_FIELDS[k]: raw.pop(k) for k in list(raw) if k in _VERBATIM_FIELDS}
-    result = _jsonable(camel_dict_to_snake_dict(raw))
-    result.update(_jsonable(verbatim))
+    result = normalize_boto3_result(camel_dict_to_snake_dict(raw))
+    result.update(normalize_boto3_result(verbatim))
     return result
 
 
@@ -244,15 +178,13 @@ def job_entry(raw, job_type, resource_arn=None):
 
 def newest_first(raw_jobs, id_field):
     """AWS answers sorted by CreationDate, newest first (ties by job id, for a stable order)."""
-    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
     def key(raw):
-        created = raw.get("CreationDate")
-        if isinstance(created, datetime.datetime) and created.tzinfo is None:
-            created = created.replace(tzinfo=datetime.timezone.utc)
-        if not isinstance(created, datetime.datetime):
-            created = epoch
-        return (created, raw.get(id_field) or "")
+        try:
+            created = parse_time(raw.get("CreationDate"))
+        except ValueError:
+            created = None
+        return (created or EPOCH, raw.get(id_field) or "")
 
     return sorted(raw_jobs, key=key, reverse=True)
 

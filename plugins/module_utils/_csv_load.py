@@ -39,10 +39,7 @@ from array import array
 from bisect import bisect_left
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-try:
-    import botocore
-except ImportError:
-    pass  # the module reports missing botocore
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import CsvError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import RowConverter
@@ -51,14 +48,14 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items impo
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import decoded_lines
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import item_digest
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import key_digest
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import AnsibleDynamoDBError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import Budget
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import READ_CHUNK
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import READ_UNIT_BYTES
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import WRITE_CHUNK
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import batch_get
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import batch_write
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import is_retryable_error
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import scan_page
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import get_object
 
 # Files up to this many rows (and, where the size is known before reading, this many bytes)
 # keep their converted items from the validation pass, so the load pass does not read and
@@ -132,16 +129,10 @@ def s3_source(s3_client, url):
     state = {}
 
     def opener():
-        params = dict(Bucket=bucket, Key=key)
-        if "etag" in state:
-            params["IfMatch"] = state["etag"]
         try:
-            response = s3_client.get_object(**params)
-        except botocore.exceptions.ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            if code == "PreconditionFailed":
-                raise CsvError("%s changed while it was being loaded; run again" % url)
-            raise AnsibleDynamoDBError(message="Failed to read %s" % url, exception=exc)
+            response = get_object(s3_client, bucket, key, if_match=state.get("etag"))
+        except is_ansible_aws_error_code("PreconditionFailed"):
+            raise CsvError("%s changed while it was being loaded; run again" % url) from None
         state.setdefault("etag", response.get("ETag"))
         source.size = response.get("ContentLength")
         return _StreamingLines(response["Body"])
@@ -369,7 +360,7 @@ class Loader(object):
                 page_params = dict(params, Segment=segment)
                 if start:
                     page_params["ExclusiveStartKey"] = start
-                page = self._scan_page(page_params)
+                page = scan_page(self.client, **page_params)
                 if handled is not None:
                     handled.result()  # at most one page waits per segment
                 handled = handlers.submit(handle_page, page.get("Items", []))
@@ -534,16 +525,6 @@ class Loader(object):
             return
         batches = [doomed[i:i + WRITE_CHUNK] for i in range(0, len(doomed), WRITE_CHUNK)]
         self._run_chunks(iter(batches), lambda keys: self._write([{"DeleteRequest": {"Key": k}} for k in keys]))
-
-    def _scan_page(self, params):
-        for attempt in range(self.budget.attempts):
-            try:
-                return self.client.scan(**params)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-                if not is_retryable_error(exc):
-                    raise AnsibleDynamoDBError(message="Failed to scan %s" % self.table, exception=exc)
-                self.budget.pause(attempt)
-        raise AnsibleDynamoDBError(message="Failed to scan %s: retry budget spent" % self.table)
 
 
 def _chunked(items, size):

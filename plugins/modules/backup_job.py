@@ -273,19 +273,19 @@ backup_job:
       sample: "2024-05-21T21:21:10.062000+00:00"
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import start_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import BACKUP_JOB_FAILED_STATES
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import backup_job_ids
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import backup_job_request
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import normalise_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import predicted_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import start_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import wait_for_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import window_problems
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import AnsibleIdentityError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_problems
 
@@ -423,7 +423,7 @@ def main():
     client = module.client("backup")
     try:
         result = run(module, client, CallerContext(module))
-    except (AnsibleBackupError, AnsibleIdentityError) as e:
+    except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(**result)
 

@@ -231,6 +231,7 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports missing botocore
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import CsvError
@@ -242,11 +243,11 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load impor
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import s3_source
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import scan_segments
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import validate
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import AnsibleDynamoDBError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import jsonable
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import key_schema_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import table_is_empty
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import botocore_retries
 
 MAX_DUPLICATES_LISTED = 10
 
@@ -309,10 +310,11 @@ def run(module):
     check_options(module)
     # Every item is validated against DynamoDB's rules before it is sent, so botocore's own
     # parameter validation (about 4 ms of CPU per 25-item batch) is skipped.
-    config = botocore.config.Config(
-        max_pool_connections=params["concurrency"] + 4, retries={"mode": "standard", "max_attempts": 3},
-        parameter_validation=False,
-    )
+    config = dict(max_pool_connections=params["concurrency"] + 4, parameter_validation=False)
+    retries = botocore_retries(params)
+    if retries:
+        config["retries"] = retries
+    config = botocore.config.Config(**config)
     client = module.client("dynamodb", config=config)
     table = describe_table(client, params["table"])
     if table is None:
@@ -400,7 +402,7 @@ def main():
     )
     try:
         result = run(module)
-    except AnsibleDynamoDBError as e:
+    except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(**result)
 
