@@ -60,7 +60,10 @@ options:
         type: str
         required: true
       target_backup_vault_name:
-        description: The name of the backup vault this rule's backups are stored in.
+        description:
+          - The name of the backup vault this rule's backups are stored in.
+          - The vault must exist when the plan is created or updated (AWS accepts a plan into a vault that does
+            not); in check mode a missing vault is a warning, since an earlier task may create it.
         type: str
         required: true
       schedule_expression:
@@ -74,6 +77,7 @@ options:
       schedule_expression_timezone:
         description:
           - The time zone of O(rules[].schedule_expression), for example V(Europe/Paris).
+          - An IANA time zone name; checked before any call to AWS.
         type: str
         default: 'Etc/UTC'
       start_window_minutes:
@@ -126,7 +130,8 @@ options:
         elements: dict
         suboptions:
           destination_backup_vault_arn:
-            description: The ARN of the vault that receives the copy.
+            description:
+              - The ARN of the vault that receives the copy, V(arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME).
             type: str
             required: true
           lifecycle:
