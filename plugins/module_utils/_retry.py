@@ -87,17 +87,29 @@ def collection_attempts(client=None, environ=None):
     return 1 if environ.get("AWS_MAX_ATTEMPTS", "").strip() else ATTEMPTS
 
 
-def botocore_retries(params, default_mode="standard", default_max_attempts=3, environ=None):
+def _profile_config(params):
+    """The settings of the AWS profile in ~/.aws/config (the module's ``profile``, else AWS_PROFILE or default)."""
+    try:
+        import botocore.session  # pylint: disable=import-outside-toplevel
+
+        return botocore.session.Session(profile=(params or {}).get("profile") or None).get_scoped_config() or {}
+    except Exception:  # pylint: disable=broad-except
+        return {}
+
+
+def botocore_retries(params, default_mode="standard", default_max_attempts=3, environ=None, profile_config=None):
     """The ``retries`` of a client configuration a module passes to ``module.client(config=...)``,
     without what the user chose: their ``aws_config`` replaces it anyway, and AWS_RETRY_MODE /
-    AWS_MAX_ATTEMPTS would otherwise be overridden by it. None when nothing is left."""
+    AWS_MAX_ATTEMPTS or the profile's retry_mode / max_attempts would otherwise be overridden by it.
+    None when nothing is left."""
     environ = os.environ if environ is None else environ
+    profile = _profile_config(params) if profile_config is None else profile_config
     chosen = dict(((params or {}).get("aws_config") or {}).get("retries") or {})
     retries = {}
-    if not chosen.get("mode") and not environ.get("AWS_RETRY_MODE", "").strip():
+    if not (chosen.get("mode") or environ.get("AWS_RETRY_MODE", "").strip() or profile.get("retry_mode")):
         retries["mode"] = default_mode
     if (chosen.get("max_attempts") is None and chosen.get("total_max_attempts") is None
-            and not environ.get("AWS_MAX_ATTEMPTS", "").strip()):
+            and not environ.get("AWS_MAX_ATTEMPTS", "").strip() and not profile.get("max_attempts")):
         retries["max_attempts"] = default_max_attempts
     return retries or None
 

@@ -122,17 +122,18 @@ def test_aws_max_attempts_in_the_environment_is_read_at_call_time(monkeypatch, n
 
 
 @pytest.mark.parametrize(
-    "aws_config, environ, expected",
+    "aws_config, environ, profile, expected",
     [
-        (None, {}, {"mode": "standard", "max_attempts": 3}),
-        ({"retries": {"mode": "adaptive"}}, {}, {"max_attempts": 3}),
-        ({"retries": {"max_attempts": 7}}, {}, {"mode": "standard"}),
-        (None, {"AWS_RETRY_MODE": "legacy"}, {"max_attempts": 3}),
-        (None, {"AWS_RETRY_MODE": "legacy", "AWS_MAX_ATTEMPTS": "2"}, None),
+        (None, {}, {}, {"mode": "standard", "max_attempts": 3}),
+        ({"retries": {"mode": "adaptive"}}, {}, {}, {"max_attempts": 3}),
+        ({"retries": {"max_attempts": 7}}, {}, {}, {"mode": "standard"}),
+        (None, {"AWS_RETRY_MODE": "legacy"}, {}, {"max_attempts": 3}),
+        (None, {"AWS_RETRY_MODE": "legacy", "AWS_MAX_ATTEMPTS": "2"}, {}, None),
+        (None, {}, {"retry_mode": "adaptive", "max_attempts": "5"}, None),
     ],
 )
-def test_a_modules_own_client_configuration_leaves_out_what_the_user_chose(aws_config, environ, expected):
-    assert _retry.botocore_retries({"aws_config": aws_config}, environ=environ) == expected
+def test_a_modules_own_client_configuration_leaves_out_what_the_user_chose(aws_config, environ, profile, expected):
+    assert _retry.botocore_retries({"aws_config": aws_config}, environ=environ, profile_config=profile) == expected
 
 
 def test_the_created_by_lookups_retry_aws_backup_throttling(no_waiting):
