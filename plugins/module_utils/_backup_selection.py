@@ -277,8 +277,6 @@ def dynamodb_table_arn(table, partition, region, account_id):
     return f"arn:{partition}:dynamodb:{region}:{account_id}:table/{table}"
 
 
-
-
 # --------------------------------------------------------------------------
 # The engine
 # --------------------------------------------------------------------------

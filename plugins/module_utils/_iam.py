@@ -167,4 +167,3 @@ def simulate_principal_policy(client, source_arn, actions, resources, principal_
             {"ContextKeyName": "aws:PrincipalArn", "ContextKeyValues": [principal_arn], "ContextKeyType": "string"}
         ]
     return _paged(client, "simulate_principal_policy", "EvaluationResults", **params)
-

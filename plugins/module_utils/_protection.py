@@ -6,7 +6,8 @@
 """The protection report's reading and judging (private).
 
 The AWS calls are ``_backup``'s and ``_dynamodb``'s (list calls paged in full);
-:class:`ProtectionReader` makes them once per account and region. The rest are pure functions, unit-tested without AWS: how AWS Backup's selections choose resources
+:class:`ProtectionReader` makes them once per account and region. The rest are pure functions,
+unit-tested without AWS: how AWS Backup's selections choose resources
   (:func:`selection_covers`), how often a cron or rate expression fires
   (:func:`schedule_interval_hours`), whether a vault access policy denies
   ``backup:DeleteRecoveryPoint`` (:func:`policy_denies_delete`), and the controls, modelled

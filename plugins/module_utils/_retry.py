@@ -149,4 +149,3 @@ def error_code_of(error):
     cause = getattr(error, "exception", None) or error
     response = getattr(cause, "response", None) or {}
     return response.get("Error", {}).get("Code", "") or ""
-
