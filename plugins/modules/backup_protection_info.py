@@ -66,7 +66,7 @@ options:
   job_days:
     description:
       - Days of backup jobs counted by state in RV(tables[].jobs_by_state).
-      - The report reads the backup jobs of the longest of O(job_days), O(strip_days), 7 days (RV(summary.failed_jobs_7d))
+      - The report reads the backup jobs of the longest of O(job_days), O(strip_days), 7 days (C(failed_jobs_7d) of RV(summary))
         and the C(days) of the V(BACKUP_NO_FAILED_JOBS) control, so that none of them undercounts.
     type: int
     default: 7
