@@ -39,11 +39,15 @@ def get_caller_identity(sts_client):
 
 
 def caller_principal_arn(caller_arn, iam_client):
-    """aws:PrincipalArn of a caller (the role's ARN for an assumed-role session ARN)."""
+    """aws:PrincipalArn of a caller (the role's ARN, path included when iam:GetRole tells it, for an
+    assumed-role session ARN)."""
     parts = caller_arn.split(":", 5)
     if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
         role_name = parts[5].split("/")[1]
-        role = get_role(iam_client, role_name)
+        try:
+            role = get_role(iam_client, role_name)
+        except AnsibleAWSError:  # iam:GetRole not allowed: the role's ARN without its path
+            role = None
         return role["Arn"] if role else "arn:%s:iam::%s:role/%s" % (parts[1], parts[4], role_name)
     return caller_arn
 

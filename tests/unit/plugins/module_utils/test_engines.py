@@ -258,3 +258,17 @@ def test_no_plugin_calls_boto3_outside_the_service_files():
              for number, line in enumerate(path.read_text().splitlines(), 1)
              if call.search(line) and "module.client(" not in line and "self.client(" not in line]
     assert found == []
+
+
+def test_the_callers_principal_arn_is_its_roles_arn_even_without_iam_get_role():
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import caller_principal_arn
+
+    iam = client("iam")
+    with Stubber(iam) as stub:
+        stub.add_response("get_role", {"Role": {"RoleName": "deployer", "RoleId": "R" * 16, "Path": "/ops/",
+                                                "Arn": f"arn:aws:iam::{ACCOUNT}:role/ops/deployer", "CreateDate": CREATED}},
+                          {"RoleName": "deployer"})
+        stub.add_client_error("get_role", "AccessDenied", "not allowed", http_status_code=403)
+        assert caller_principal_arn(SESSION_ARN, iam) == f"arn:aws:iam::{ACCOUNT}:role/ops/deployer"
+        assert caller_principal_arn(SESSION_ARN, iam) == ROLE_ARN
+    assert caller_principal_arn(f"arn:aws:iam::{ACCOUNT}:user/alice", None) == f"arn:aws:iam::{ACCOUNT}:user/alice"
