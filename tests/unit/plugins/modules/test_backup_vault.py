@@ -134,13 +134,13 @@ def test_parse_policy_refuses_bad_documents(value, message):
 # --- desired state and validation ----------------------------------------------------------------
 
 
-def test_desired_state_manages_only_given_parts_and_keeps_tag_case():
+def test_desired_manages_only_given_parts_and_keeps_tag_case():
     desired = utils.desired(params(tags={"CamelCaseKey": 1, "Key with Spaces": "b"}))
     assert desired["tags"] == {"CamelCaseKey": "1", "Key with Spaces": "b"}
     assert "access_policy" not in desired and "lock" not in desired and "notifications" not in desired
 
 
-def test_desired_state_empty_dicts_mean_remove():
+def test_desired_empty_dicts_mean_remove():
     desired = utils.desired(
         params(access_policy="{}", lock=dict(min_retention_days=None, max_retention_days=None, changeable_for_days=None),
                notifications=dict(sns_topic_arn=None, events=None))
@@ -150,7 +150,7 @@ def test_desired_state_empty_dicts_mean_remove():
     assert desired["notifications"] is None
 
 
-def test_desired_state_refuses_invalid_policy_json():
+def test_desired_refuses_invalid_policy_json():
     with pytest.raises(ValueError, match="access_policy is not valid JSON"):
         utils.desired(params(access_policy="{'Version': "))
 
