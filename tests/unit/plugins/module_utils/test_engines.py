@@ -272,3 +272,25 @@ def test_the_callers_principal_arn_is_its_roles_arn_even_without_iam_get_role():
         assert caller_principal_arn(SESSION_ARN, iam) == f"arn:aws:iam::{ACCOUNT}:role/ops/deployer"
         assert caller_principal_arn(SESSION_ARN, iam) == ROLE_ARN
     assert caller_principal_arn(f"arn:aws:iam::{ACCOUNT}:user/alice", None) == f"arn:aws:iam::{ACCOUNT}:user/alice"
+
+
+def test_absent_takes_the_statement_out_and_keeps_the_foreign_one():
+    iam, backup, sts = client("iam"), client("backup"), client("sts")
+    foreign = {"Sid": "Theirs", "Effect": "Deny", "Principal": "*", "Action": "backup:DeleteBackupVault", "Resource": "*"}
+    both = {"Version": "2012-10-17", "Statement": [foreign, deny_engine.vault_statement()]}
+    theirs = {"Version": "2012-10-17", "Statement": [foreign]}
+    with Stubber(iam) as iam_stub, Stubber(backup) as backup_stub, Stubber(sts) as sts_stub:
+        sts_stub.add_response("get_caller_identity", {"Account": ACCOUNT, "Arn": SESSION_ARN, "UserId": "AROA:session"}, {})
+        iam_stub.add_client_error("get_policy", "NoSuchEntity", "no policy", http_status_code=404)
+        iam_stub.add_response("list_policies", {"Policies": []}, {"Scope": "Local"})
+        stub_vault_policy(backup_stub, both)
+        # the statement denies this caller PutBackupVaultAccessPolicy: delete, then put the foreign statement back
+        backup_stub.add_client_error("put_backup_vault_access_policy", "AccessDeniedException", "explicit deny", http_status_code=403)
+        backup_stub.add_response("delete_backup_vault_access_policy", {}, {"BackupVaultName": "v"})
+        backup_stub.add_response("put_backup_vault_access_policy", {}, {"BackupVaultName": "v", "Policy": json.dumps(theirs)})
+        stub_vault_policy(backup_stub, theirs)
+        result = deny_engine.ensure_absent(FakeModule({"iam": iam, "backup": backup, "sts": sts}, deny_params(state="absent")))
+        backup_stub.assert_no_pending_responses()
+    assert result["changed"] is True
+    assert result["vault_policies"] == {"v": {"policy": theirs, "statement": None}}
+    assert result["diff"]["after"]["vault_statements"] == {"v": None}
