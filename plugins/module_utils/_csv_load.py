@@ -67,6 +67,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb impor
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import scan_page
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import table_is_empty
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import botocore_retries
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import AnsibleS3Error
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import get_object
 
 # Files up to this many rows (and, where the size is known before reading, this many bytes)
@@ -145,6 +146,8 @@ def s3_source(s3_client, url):
             response = get_object(s3_client, bucket, key, if_match=state.get("etag"))
         except is_ansible_aws_error_code("PreconditionFailed"):
             raise CsvError("%s changed while it was being loaded; run again" % url) from None
+        except AnsibleS3Error as e:
+            raise AnsibleS3Error(message="Failed to read %s" % url, exception=e.exception) from e
         state.setdefault("etag", response.get("ETag"))
         source.size = response.get("ContentLength")
         return _StreamingLines(response["Body"])

@@ -294,3 +294,18 @@ def test_absent_takes_the_statement_out_and_keeps_the_foreign_one():
     assert result["changed"] is True
     assert result["vault_policies"] == {"v": {"policy": theirs, "statement": None}}
     assert result["diff"]["after"]["vault_statements"] == {"v": None}
+
+
+def test_an_s3_source_names_the_object_it_cannot_read():
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import CsvError
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import s3_source
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import AnsibleS3Error
+
+    s3 = client("s3")
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_object", "NoSuchKey", "The specified key does not exist.", http_status_code=404)
+        with pytest.raises(AnsibleS3Error, match="^Failed to read s3://bucket/exports/missing.csv: .*NoSuchKey"):
+            s3_source(s3, "s3://bucket/exports/missing.csv").open()
+        stub.add_client_error("get_object", "PreconditionFailed", "changed", http_status_code=412)
+        with pytest.raises(CsvError, match="s3://bucket/a.csv changed while it was being loaded; run again"):
+            s3_source(s3, "s3://bucket/a.csv").open()
