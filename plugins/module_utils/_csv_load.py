@@ -46,8 +46,6 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports missing botocore
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
-
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import CsvError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import RowConverter
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import canonical_item
@@ -67,6 +65,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb impor
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import scan_page
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import table_is_empty
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import botocore_retries
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import error_code_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import AnsibleS3Error
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import get_object
 
@@ -144,9 +143,9 @@ def s3_source(s3_client, url):
     def opener():
         try:
             response = get_object(s3_client, bucket, key, if_match=state.get("etag"))
-        except is_ansible_aws_error_code("PreconditionFailed"):
-            raise CsvError("%s changed while it was being loaded; run again" % url) from None
         except AnsibleS3Error as e:
+            if error_code_of(e) == "PreconditionFailed":
+                raise CsvError("%s changed while it was being loaded; run again" % url) from None
             raise AnsibleS3Error(message="Failed to read %s" % url, exception=e.exception) from e
         state.setdefault("etag", response.get("ETag"))
         source.size = response.get("ContentLength")
