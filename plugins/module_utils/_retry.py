@@ -97,21 +97,19 @@ def _profile_config(params):
         return {}
 
 
-def botocore_retries(params, default_mode="standard", default_max_attempts=3, environ=None, profile_config=None):
+def botocore_retries(params, default_mode="standard", environ=None, profile_config=None):
     """The ``retries`` of a client configuration a module passes to ``module.client(config=...)``,
     without what the user chose: their ``aws_config`` replaces it anyway, and AWS_RETRY_MODE /
     AWS_MAX_ATTEMPTS or the profile's retry_mode / max_attempts would otherwise be overridden by it.
-    None when nothing is left."""
+    It never sets ``max_attempts``: botocore's mode has its own, and a number of attempts in the
+    client's configuration means "the user chose it" to :func:`collection_attempts`, which would
+    then make every call once. None when nothing is left."""
     environ = os.environ if environ is None else environ
     profile = _profile_config(params) if profile_config is None else profile_config
     chosen = dict(((params or {}).get("aws_config") or {}).get("retries") or {})
-    retries = {}
-    if not (chosen.get("mode") or environ.get("AWS_RETRY_MODE", "").strip() or profile.get("retry_mode")):
-        retries["mode"] = default_mode
-    if (chosen.get("max_attempts") is None and chosen.get("total_max_attempts") is None
-            and not environ.get("AWS_MAX_ATTEMPTS", "").strip() and not profile.get("max_attempts")):
-        retries["max_attempts"] = default_max_attempts
-    return retries or None
+    if chosen.get("mode") or environ.get("AWS_RETRY_MODE", "").strip() or profile.get("retry_mode"):
+        return None
+    return {"mode": default_mode}
 
 
 def retry_decorator(attempts=ATTEMPTS, delay=DELAY, max_delay=MAX_DELAY):

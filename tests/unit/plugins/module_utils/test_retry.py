@@ -124,16 +124,27 @@ def test_aws_max_attempts_in_the_environment_is_read_at_call_time(monkeypatch, n
 @pytest.mark.parametrize(
     "aws_config, environ, profile, expected",
     [
-        (None, {}, {}, {"mode": "standard", "max_attempts": 3}),
-        ({"retries": {"mode": "adaptive"}}, {}, {}, {"max_attempts": 3}),
+        (None, {}, {}, {"mode": "standard"}),
+        ({"retries": {"mode": "adaptive"}}, {}, {}, None),
         ({"retries": {"max_attempts": 7}}, {}, {}, {"mode": "standard"}),
-        (None, {"AWS_RETRY_MODE": "legacy"}, {}, {"max_attempts": 3}),
+        (None, {"AWS_RETRY_MODE": "legacy"}, {}, None),
         (None, {"AWS_RETRY_MODE": "legacy", "AWS_MAX_ATTEMPTS": "2"}, {}, None),
         (None, {}, {"retry_mode": "adaptive", "max_attempts": "5"}, None),
     ],
 )
 def test_a_modules_own_client_configuration_leaves_out_what_the_user_chose(aws_config, environ, profile, expected):
     assert _retry.botocore_retries({"aws_config": aws_config}, environ=environ, profile_config=profile) == expected
+
+
+def test_a_modules_own_client_configuration_keeps_the_collections_retries(monkeypatch):
+    """ddb_table_compare and ddb_csv_load build their clients with botocore_retries(): a throttled
+    Scan must still be made again by the collection, not only by botocore's 3 attempts (CI saw
+    "reached max retries: 3" under 20% throttling)."""
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    config = Config(retries=_retry.botocore_retries({}, environ={}, profile_config={}))
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1", config=config,
+                            aws_access_key_id="x", aws_secret_access_key="x")
+    assert _retry.collection_attempts(dynamodb, environ={}) == _retry.ATTEMPTS
 
 
 def test_the_created_by_lookups_retry_aws_backup_throttling(no_waiting):
