@@ -4,7 +4,8 @@ What AWS does and moto 5.2.5 does not:
 
 - DescribeTable returns ``TableId``, a UUID fixed for the table's life
   (community.aws.dynamodb_table reads it). A backup keeps its source's id; a
-  restored table gets a new one.
+  restored table gets a new one; a table ImportTable creates has the import's, and is
+  ``CREATING`` until the import ends (``dynamodb_import.py``).
 - A table restored from a backup (or to a point in time) keeps the source's
   billing mode and indexes, and (DynamoDB API) its encryption; tags, streams,
   TTL and deletion protection are not restored. While the restore runs the table is ``CREATING`` and its
@@ -111,6 +112,9 @@ class TableExtension(Table):
         if table_id is None:  # a table created before install()
             table_id = self.table_id = str(mock_random.uuid4())
         result[base_key]["TableId"] = table_id
+        creating_until = getattr(self, "creating_until", None)  # a table an import creates (dynamodb_import.py)
+        if creating_until is not None and utcnow() < creating_until:
+            result[base_key]["TableStatus"] = "CREATING"
         return result
 
 
