@@ -107,13 +107,14 @@ class TableExtension(Table):
         self.table_id = str(mock_random.uuid4())
 
     def describe(self, base_key: str = "TableDescription") -> dict[str, Any]:
+        job = getattr(self, "import_job", None)  # the import creating this table (dynamodb_import.py)
+        creating = job is not None and job.running()  # (an import that has ended is published first)
         result = moto(Table, self).describe(base_key=base_key)
         table_id = getattr(self, "table_id", None)
         if table_id is None:  # a table created before install()
             table_id = self.table_id = str(mock_random.uuid4())
         result[base_key]["TableId"] = table_id
-        creating_until = getattr(self, "creating_until", None)  # a table an import creates (dynamodb_import.py)
-        if creating_until is not None and utcnow() < creating_until:
+        if creating:
             result[base_key]["TableStatus"] = "CREATING"
         return result
 

@@ -329,10 +329,21 @@ class ImportJob:
         self.worker: threading.Thread | None = None
         self.items: Any = None  # the worker's result, published by settle()
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> "ImportJob":
+        """The import itself: a copy of its table (a backup's snapshot) still belongs to this import."""
+        return self
+
     # -- what clients see -------------------------------------------------------
 
     def running(self, now: datetime | None = None) -> bool:
-        return (now or utcnow()) < self.end_at
+        """Whether the import is still IN_PROGRESS at ``now``. Once it is not, its result is published
+        first (:func:`settle`), so whoever asked reads the whole result, never half of it."""
+        now = now or utcnow()
+        if now < self.end_at:
+            return True
+        if self.worker is not None and self in _PENDING:
+            settle(now)
+        return False
 
     def describe(self, as_started: bool = False) -> dict[str, Any]:
         """ImportTableDescription now (``as_started``: as ImportTable answers, IN_PROGRESS whatever
@@ -756,6 +767,7 @@ def settle(until: datetime) -> None:
         if job.items is not None and job.table is not None:
             job.table.items = job.items
             note_write()  # a backup taken from now on copies the table afresh (dynamodb.frozen_copy)
+        job.items = job.worker = None
 
 
 def create_table(job: ImportJob, ddb_backend: Any) -> Any:
@@ -778,7 +790,7 @@ def create_table(job: ImportJob, ddb_backend: Any) -> Any:
         warm_throughput=None,
     )
     table.table_id = job.table_id
-    table.creating_until = job.end_at
+    table.import_job = job  # CREATING while the import runs (dynamodb.TableExtension.describe)
     job.created_table = True
     return table
 

@@ -147,6 +147,15 @@ def test_gzip_objects_count_uncompressed_bytes(aws: dict[str, Any]) -> None:
     assert set(items(ddb)) == {("A", "1"), ("A", "2"), ("B", "1")}
 
 
+def test_an_imported_table_backs_up_and_restores(aws: dict[str, Any]) -> None:
+    ddb = aws["ddb"]
+    aws["s3"].put_object(Bucket=BUCKET, Key="in/a.csv", Body=b"order_id,item_id,v\nA,1,x\nA,2,y\n")
+    finished(aws, start(ddb)["ImportArn"])
+    backup = ddb.create_backup(TableName="orders", BackupName="orders-backup")["BackupDetails"]["BackupArn"]
+    ddb.restore_table_from_backup(TargetTableName="orders-copy", BackupArn=backup)
+    assert set(items(ddb, "orders-copy")) == {("A", "1"), ("A", "2")}
+
+
 def test_the_result_is_there_as_soon_as_the_clock_reaches_the_end(aws: dict[str, Any], endpoint: str) -> None:
     control(endpoint, import_seconds=0)
     rows = "".join(f"order-{n // 4},{n % 4},{n}\n" for n in range(20000))
