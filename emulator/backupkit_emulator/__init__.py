@@ -30,7 +30,7 @@ def install() -> None:
         from . import clock
 
         clock.install()  # first: every module imported after this takes the clock's utcnow
-        from . import backup, dynamodb, dynamodb_batch, iam, kms, routing, sts
+        from . import backup, dynamodb, dynamodb_batch, dynamodb_import, iam, kms, routing, sts
 
         routing.install()
         backup.install()
@@ -42,5 +42,6 @@ def install() -> None:
         from .backup.schedule import install as install_scheduler
 
         install_scheduler()
+        dynamodb_import.install()  # after the scheduler: the clock's catch-up also publishes ended imports
         clock.install()  # again: modules the extensions imported by name
         _installed = True

@@ -4,7 +4,8 @@ What AWS does and moto 5.2.5 does not:
 
 - DescribeTable returns ``TableId``, a UUID fixed for the table's life
   (community.aws.dynamodb_table reads it). A backup keeps its source's id; a
-  restored table gets a new one.
+  restored table gets a new one; a table ImportTable creates has the import's, and is
+  ``CREATING`` until the import ends (``dynamodb_import.py``).
 - A table restored from a backup (or to a point in time) keeps the source's
   billing mode and indexes, and (DynamoDB API) its encryption; tags, streams,
   TTL and deletion protection are not restored. While the restore runs the table is ``CREATING`` and its
@@ -106,11 +107,15 @@ class TableExtension(Table):
         self.table_id = str(mock_random.uuid4())
 
     def describe(self, base_key: str = "TableDescription") -> dict[str, Any]:
+        job = getattr(self, "import_job", None)  # the import creating this table (dynamodb_import.py)
+        creating = job is not None and job.running()  # (an import that has ended is published first)
         result = moto(Table, self).describe(base_key=base_key)
         table_id = getattr(self, "table_id", None)
         if table_id is None:  # a table created before install()
             table_id = self.table_id = str(mock_random.uuid4())
         result[base_key]["TableId"] = table_id
+        if creating:
+            result[base_key]["TableStatus"] = "CREATING"
         return result
 
 

@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None, help="seed for the fault generator (repeatable runs)")
     parser.add_argument("--job-seconds", type=float, default=1.0,
                         help="seconds a backup or restore job takes from CREATED to COMPLETED (default 1)")
+    parser.add_argument("--import-seconds", type=float, default=1.0,
+                        help="seconds a DynamoDB ImportTable takes from IN_PROGRESS to its end (default 1)")
     parser.add_argument("--iam-enforce", action="store_true",
                         help="authorise requests signed by IAM users / assumed roles against their policies")
     parser.add_argument("--clock-start", default=None, metavar="ISO",
@@ -153,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "unprocessed_rate": args.unprocessed_rate,
                 "seed": args.seed,
                 "job_seconds": args.job_seconds,
+                "import_seconds": args.import_seconds,
                 "iam_enforce": args.iam_enforce,
             }
         )

@@ -1,4 +1,4 @@
-"""Run-time settings of the emulator: faults, latency, job timing and IAM propagation.
+"""Run-time settings of the emulator: faults, latency, job and import timing and IAM propagation.
 
 One process-wide :data:`SETTINGS` object is read by the fault middleware, the
 DynamoDB patches and the AWS Backup job model. It can be changed at start-up
@@ -27,6 +27,8 @@ class Settings:
     unprocessed_rate: float = 0.0
     seed: int | None = None
     job_seconds: float = 1.0
+    #: seconds (on the virtual clock) a DynamoDB ImportTable takes from IN_PROGRESS to COMPLETED / FAILED
+    import_seconds: float = 1.0
     iam_enforce: bool = False
     #: seconds (on the virtual clock) after a role's creation during which AWS Backup cannot assume it yet
     iam_propagation_seconds: float = 0.0
