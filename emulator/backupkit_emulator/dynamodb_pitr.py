@@ -22,7 +22,9 @@ earliest and the latest restorable time. Here, as on AWS:
 
 How, cheaply: a history is the table's items when PITR was turned on (references to moto's
 ``Item`` objects, no copy) plus a log of ``(time, key, item or None)``, one entry per PutItem,
-UpdateItem, DeleteItem, BatchWriteItem request, transaction or PartiQL write, in time order.
+UpdateItem, DeleteItem, BatchWriteItem request, transaction or PartiQL write, in time order
+(a TransactWriteItems that fails takes back what it logged: moto then puts back a copy of the
+table, and the history moves to the copy).
 moto replaces an item on a put (a new ``Item``) and changes it in place only in UpdateItem;
 UpdateItem on a table with a history first swaps a copy of the item into the table, so an
 object the history holds never changes afterwards. The state at T is the base plus the log
@@ -74,18 +76,27 @@ class InvalidRestoreTimeException(JsonRESTError):
 class PitrHistory:
     """The items of one table as they were at any instant since ``base_time``."""
 
-    __slots__ = ("base_time", "base", "log", "period_days")
+    __slots__ = ("base_time", "base", "log", "period_days", "recorded")
 
     def __init__(self, table: Any, now: datetime, period_days: int):
         self.base_time = now
         self.base: dict[Key, Any] = dict(_items(table))
         self.log: deque[tuple[datetime, Key, Any]] = deque()
         self.period_days = period_days
+        #: entries ever logged (a failed transaction takes back what it logged)
+        self.recorded = 0
 
     def record(self, when: datetime, key: Key, item: Any) -> None:
         """An item was written (``item``) or deleted (None) at ``when``."""
         self.log.append((when, key, item))
+        self.recorded += 1
         self.prune(when)
+
+    def take_back(self, recorded_before: int) -> None:
+        """Forget the entries logged since ``recorded`` was ``recorded_before`` (the newest ones)."""
+        while self.recorded > recorded_before and self.log:
+            self.log.pop()
+            self.recorded -= 1
 
     def prune(self, now: datetime) -> None:
         """Fold what is older than the recovery period into the base."""
@@ -199,6 +210,25 @@ class PitrBackendExtension(DynamoDBBackend):
         if history is not None and item is not None:
             history.record(utcnow(), _key_of(item), item)
         return item
+
+    def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
+        """moto's, which on failure puts back a deep copy of each table it touched: the history moves
+        to the copy and forgets what the failed transaction logged."""
+        tables = dict(self.tables)
+        marks = {table: history.recorded for table in tables.values()
+                 if (history := _HISTORIES.get(table)) is not None}
+        try:
+            moto(DynamoDBBackend, self).transact_write_items(transact_items)
+        except Exception:
+            for name, old in tables.items():
+                history = _HISTORIES.get(old)
+                if history is None:
+                    continue
+                history.take_back(marks[old])
+                new = self.tables.get(name)
+                if new is not None and new is not old:
+                    _HISTORIES[new] = _HISTORIES.pop(old)
+            raise
 
     def update_continuous_backups(self, table_name: str, point_in_time_spec: dict[str, Any]) -> dict[str, Any]:
         period = point_in_time_spec.get("RecoveryPeriodInDays")

@@ -1,7 +1,9 @@
 """WSGI middleware: latency and injected faults, plus the control endpoint.
 
 Every AWS request passes through :class:`FaultMiddleware` before moto sees it.
-It sleeps ``latency_ms``, then with ``error_rate`` answers HTTP 500
+It sleeps ``latency_ms``, answers HTTP 503 ``ServiceUnavailable`` for a Region in
+``unavailable_regions`` (a Region's outage; global services such as IAM are spared),
+then with ``error_rate`` answers HTTP 500
 ``InternalServerError`` and with ``throttle_rate`` answers the service's
 throttling error, each in the wire format of the service's protocol so that
 botocore parses and retries it as it would a real AWS answer.

@@ -140,3 +140,20 @@ def test_point_in_time_restore_needs_pitr_and_refuses_what_aws_refuses(ddb: Any)
             SourceTableArn="arn:aws:dynamodb:us-east-1:123456789012:table/orders", TargetTableName="copy",
             UseLatestRestorableTime=True)
     assert error.value.response["Error"]["Code"] == "PointInTimeRecoveryUnavailableException"
+
+
+def test_a_failed_transaction_leaves_no_trace_and_pitr_goes_on(ddb: Any, emulator_server: EmulatorServer) -> None:
+    ddb.update_continuous_backups(TableName="orders",
+                                  PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    put(ddb, "kept", "a")
+    with pytest.raises(ClientError):  # moto puts back a copy of the table when a transaction fails
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "orders", "Item": {"pk": {"S": "rolled-back"}, "sk": {"S": "a"}}}},
+            {"ConditionCheck": {"TableName": "orders", "Key": {"pk": {"S": "nope"}, "sk": {"S": "a"}},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ])
+    put(ddb, "after", "a")
+    emulator_server.advance(600)
+    ddb.restore_table_to_point_in_time(SourceTableName="orders", TargetTableName="latest",
+                                       UseLatestRestorableTime=True)
+    assert set(items(ddb, "latest")) == {("kept", "a"), ("after", "a")}
