@@ -30,11 +30,12 @@ def install() -> None:
         from . import clock
 
         clock.install()  # first: every module imported after this takes the clock's utcnow
-        from . import backup, dynamodb, dynamodb_batch, dynamodb_import, iam, kms, routing, sts
+        from . import backup, dynamodb, dynamodb_batch, dynamodb_import, dynamodb_pitr, iam, kms, routing, sts
 
         routing.install()
         backup.install()
         dynamodb.install()
+        dynamodb_pitr.install()
         dynamodb_batch.install()
         sts.install()
         iam.install()

@@ -307,10 +307,25 @@ class RestoredTableExtension(RestoredTable):
 
 
 class RestoredPITTableExtension(RestoredPITTable):
-    """A point-in-time restore: billing mode and encryption come from the source table, as in AWS."""
+    """A point-in-time restore: billing mode and encryption come from the source table, as in AWS.
 
-    def __init__(self, name: str, account_id: str, region: str, source: Any):
-        moto(RestoredPITTable, self).__init__(name, account_id=account_id, region=region, source=source)
+    ``items`` (moto's layout, owned by the new table) and ``restore_time`` are the state and the
+    instant ``dynamodb_pitr`` restores; without them the table holds the source's items now
+    (moto's behaviour).
+    """
+
+    def __init__(self, name: str, account_id: str, region: str, source: Any,
+                 items: Any = None, restore_time: datetime | None = None):
+        if items is None:
+            moto(RestoredPITTable, self).__init__(name, account_id=account_id, region=region, source=source)
+        else:  # moto's __init__, without its deep copy of the source's current items
+            Table.__init__(self, name, account_id=account_id, region=region,
+                           **self._parse_params_from_table(source))
+            self.indexes = copy.deepcopy(source.indexes)
+            self.global_indexes = copy.deepcopy(source.global_indexes)
+            self.items = items
+            self.source_table_arn = source.table_arn
+            self.restore_date_time = restore_time or self.created_at
         self.billing_mode = source.billing_mode
         self.sse_specification = copy.deepcopy(getattr(source, "sse_specification", None))
 

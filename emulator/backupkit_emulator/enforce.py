@@ -360,9 +360,10 @@ PASS_ROLE_SERVICE = "backup.amazonaws.com"
 def pass_role_requests(body: dict[str, Any]) -> list[Request]:
     """``iam:PassRole`` for an AWS Backup request that hands AWS Backup a role."""
     roles = [body.get("IamRoleArn")]
-    selection = body.get("BackupSelection")
-    if isinstance(selection, dict):
-        roles.append(selection.get("IamRoleArn"))
+    for key in ("BackupSelection", "RestoreTestingSelection"):
+        selection = body.get(key)
+        if isinstance(selection, dict):
+            roles.append(selection.get("IamRoleArn"))
     return [
         Request("iam:PassRole", role, {"iam:PassedToService": PASS_ROLE_SERVICE})
         for role in roles

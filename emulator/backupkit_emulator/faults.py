@@ -1,7 +1,9 @@
 """WSGI middleware: latency and injected faults, plus the control endpoint.
 
 Every AWS request passes through :class:`FaultMiddleware` before moto sees it.
-It sleeps ``latency_ms``, then with ``error_rate`` answers HTTP 500
+It sleeps ``latency_ms``, answers HTTP 503 ``ServiceUnavailable`` for a Region in
+``unavailable_regions`` (a Region's outage; global services such as IAM are spared),
+then with ``error_rate`` answers HTTP 500
 ``InternalServerError`` and with ``throttle_rate`` answers the service's
 throttling error, each in the wire format of the service's protocol so that
 botocore parses and retries it as it would a real AWS answer.
@@ -69,6 +71,15 @@ DYNAMODB_DATA_OPERATIONS = frozenset(
 )
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_REGION_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/[^/]+/aws4_request")
+_REGIONAL_HOST = re.compile(r"^[a-z0-9-]+\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com")
+
+#: Services with one global endpoint (their requests are signed for us-east-1): a Region's
+#: outage (``unavailable_regions``) does not take them down.
+GLOBAL_SERVICES = frozenset({"iam", "organizations", "route53", "cloudfront", "globalaccelerator"})
+#: AWS's common error for a request the service cannot serve now (HTTP 503).
+UNAVAILABLE_CODE = "ServiceUnavailable"
+UNAVAILABLE_MESSAGE = "The request has failed due to a temporary failure of the server."
 
 
 THROTTLE_MESSAGES = {
@@ -114,6 +125,15 @@ def service_of(environ: dict[str, Any]) -> str | None:
         return match.group(1)
     host = environ.get("HTTP_HOST", "")
     return host.split(".")[0] if ".amazonaws.com" in host else None
+
+
+def region_of(environ: dict[str, Any]) -> str | None:
+    """The Region a request is for: its SigV4 credential scope, else a regional host name."""
+    match = _REGION_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match:
+        return match.group(1)
+    match = _REGIONAL_HOST.match(environ.get("HTTP_HOST", ""))
+    return match.group(1) if match else None
 
 
 def operation_of(environ: dict[str, Any]) -> str | None:
@@ -189,6 +209,9 @@ class FaultMiddleware:
         service = service_of(environ)
         if service:
             self._count(f"{service}.{operation_of(environ) or environ.get('REQUEST_METHOD', 'GET')}")
+        if (service and settings.unavailable_regions and service not in GLOBAL_SERVICES
+                and settings.region_unavailable(region_of(environ))):
+            return self._fail(environ, start_response, service, 503, UNAVAILABLE_CODE, UNAVAILABLE_MESSAGE)
         if service and settings.chance(settings.error_rate):
             return self._fail(environ, start_response, service, 500, "InternalServerError",
                               "Injected internal error (backupkit-emulator --error-rate)")

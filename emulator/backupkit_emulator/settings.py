@@ -1,4 +1,4 @@
-"""Run-time settings of the emulator: faults, latency, job and import timing and IAM propagation.
+"""Run-time settings of the emulator: faults, latency, job and import timing, IAM propagation, regional outages.
 
 One process-wide :data:`SETTINGS` object is read by the fault middleware, the
 DynamoDB patches and the AWS Backup job model. It can be changed at start-up
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import threading
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 RATE_FIELDS = ("throttle_rate", "error_rate", "unprocessed_rate")
+#: An AWS Region's name, such as ``us-east-1`` or ``us-gov-west-1``.
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 @dataclass
@@ -32,12 +35,19 @@ class Settings:
     iam_enforce: bool = False
     #: seconds (on the virtual clock) after a role's creation during which AWS Backup cannot assume it yet
     iam_propagation_seconds: float = 0.0
+    #: Regions that are down: every request signed for one of them answers HTTP 503 ServiceUnavailable
+    #: and their scheduled work (plans, copies, restore tests, lifecycles) waits (``faults.py``).
+    unavailable_regions: list[str] = field(default_factory=list)
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The public settings (what GET /_backupkit/settings answers)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+        return {f.name: _public(getattr(self, f.name)) for f in fields(self) if not f.name.startswith("_")}
+
+    def region_unavailable(self, region: str | None) -> bool:
+        """Whether ``region`` is down (``unavailable_regions``)."""
+        return bool(region) and region in self.unavailable_regions
 
     def update(self, values: dict[str, Any]) -> dict[str, Any]:
         """Validate and apply ``values``; raise ValueError naming the bad key."""
@@ -69,6 +79,11 @@ class Settings:
             return [i for i in range(len(population)) if self._rng.random() < rate]
 
 
+def _public(value: Any) -> Any:
+    """A setting as the control endpoint shows it (a copy of a list, so callers cannot change it)."""
+    return list(value) if isinstance(value, list) else value
+
+
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -84,6 +99,17 @@ def _coerce(key: str, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ValueError(f"seed must be an integer or null, got {value!r}") from None
+    if key == "unavailable_regions":
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"unavailable_regions must be a list of Region names such as [\"us-east-1\"], got {value!r}")
+        bad = [v for v in value if not REGION_NAME.match(v)]
+        if bad:
+            raise ValueError(f"unavailable_regions: {bad[0]!r} is not a Region name such as us-east-1")
+        return sorted(set(value))
     if key == "iam_enforce":
         if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
             return value.strip().lower() in _TRUE

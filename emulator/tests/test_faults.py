@@ -219,9 +219,10 @@ def test_post_settings_answers_the_new_settings(endpoint: str) -> None:
         (b'{"throttle_rate": 1.5}', "throttle_rate"),
         (b'{"latency_ms": "slow"}', "latency_ms"),
         (b"[1, 2]", "JSON object"),
+        (b'{"unavailable_regions": ["us-east-1", "mars"]}', "unavailable_regions"),
         (b"not json", ""),
     ],
-    ids=["unknown-key", "rate-above-one", "not-a-number", "not-an-object", "not-json"],
+    ids=["unknown-key", "rate-above-one", "not-a-number", "not-an-object", "not-a-region", "not-json"],
 )
 def test_bad_settings_answer_400_and_change_nothing(endpoint: str, body: bytes, named: str) -> None:
     before = http(endpoint, "/_backupkit/settings")[1]
@@ -280,3 +281,28 @@ def test_stats_count_requests_per_operation(endpoint: str, client) -> None:
     _request.urlopen(_request.Request(endpoint + "/_backupkit/stats", method="DELETE")).read()
     with _request.urlopen(endpoint + "/_backupkit/stats") as response:
         assert _json.loads(response.read()) == {}
+
+
+# --- a Region's outage ------------------------------------------------------------
+
+
+def test_an_unavailable_region_answers_503_to_every_service_and_other_regions_keep_working(
+    endpoint: str, client: Client, no_backoff: None
+) -> None:
+    make_table(client)
+    assert control(endpoint, unavailable_regions=["us-east-1"])["unavailable_regions"] == ["us-east-1"]
+
+    ddb = client("dynamodb", retries=2)
+    sent = count_sends(ddb)
+    error = error_of(lambda: ddb.describe_table(TableName="ttt"))
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 503
+    assert error["Error"]["Code"] == "ServiceUnavailable"
+    assert len(sent) == 3  # botocore treats it as transient and retries it
+    assert error_of(lambda: client("backup").list_backup_vaults())["Error"]["Code"] == "ServiceUnavailable"
+    assert error_of(lambda: client("sts").get_caller_identity())["Error"]["Code"] == "ServiceUnavailable"
+    # another Region, and the global IAM, keep answering
+    assert client("dynamodb", region="us-west-2").list_tables()["TableNames"] == []
+    client("iam").list_roles()
+
+    control(endpoint, unavailable_regions=[])
+    assert client("dynamodb").describe_table(TableName="ttt")["Table"]["TableName"] == "ttt"

@@ -269,6 +269,7 @@ class RestoreJob:
         recovery_point: RecoveryPoint,
         metadata: dict[str, str],
         iam_role_arn: str | None,
+        created_by: dict[str, str] | None = None,
     ):
         self.restore_job_id = str(mock_random.uuid4()).upper()
         self.account_id = backend.account_id
@@ -281,6 +282,12 @@ class RestoreJob:
         self.iam_role_arn = iam_role_arn
         self.progress = Progress(now_ms(), SETTINGS.job_seconds)
         self.failure: str | None = None
+        #: {"RestoreTestingPlanArn": ...} for a job a restore testing plan started (restore_testing.py)
+        self.created_by = created_by
+        self.validation_status: str | None = None
+        self.validation_status_message: str | None = None
+        self.deletion_status: str | None = None
+        self.deletion_status_message: str | None = None
         partition = get_partition(backend.region_name)
         self.created_resource_arn = (
             f"arn:{partition}:dynamodb:{backend.region_name}:{backend.account_id}:table/{metadata['targetTableName']}"
@@ -334,6 +341,11 @@ class RestoreJob:
                 "ResourceType": RESOURCE_TYPE,
                 "RecoveryPointCreationDate": self.recovery_point_creation_date,
                 "IsParent": False,
+                "CreatedBy": self.created_by,
+                "ValidationStatus": self.validation_status,
+                "ValidationStatusMessage": self.validation_status_message,
+                "DeletionStatus": self.deletion_status,
+                "DeletionStatusMessage": self.deletion_status_message,
             }
         )
 
@@ -596,6 +608,7 @@ class JobsBackendMixin:
         idempotency_token: str | None = None,
         resource_type: str | None = None,
         copy_source_tags: bool = False,
+        created_by: dict[str, str] | None = None,
     ) -> RestoreJob:
         """Start restoring a recovery point into a new table named by Metadata.targetTableName."""
         if not recovery_point_arn:
@@ -619,7 +632,7 @@ class JobsBackendMixin:
                 msg=f"Recovery point {recovery_point_arn} is not in a restorable state ({recovery_point.status})."
             )
         metadata = _restore_metadata(metadata)
-        job = RestoreJob(self, recovery_point, metadata, iam_role_arn)
+        job = RestoreJob(self, recovery_point, metadata, iam_role_arn, created_by)
         job.failure = self._restore_table(job, recovery_point, copy_source_tags)
         recovery_point.last_restore_time = job.creation_date
         self.restore_jobs[job.restore_job_id] = job
@@ -736,7 +749,8 @@ def _restore_job_matches(job: RestoreJob, filters: dict[str, Any]) -> bool:
         (status is None or job.status == status)
         and (filters.get("resource_type") is None or filters["resource_type"] == RESOURCE_TYPE)
         and _account_matches(filters.get("account_id"), job.account_id)
-        and filters.get("restore_testing_plan_arn") is None
+        and (filters.get("restore_testing_plan_arn") is None
+             or (job.created_by or {}).get("RestoreTestingPlanArn") == filters["restore_testing_plan_arn"])
         and filters.get("parent_job_id") is None
         and in_window(job.creation_date, filters.get("created_before"), filters.get("created_after"))
         and in_window(job.completion_date, filters.get("complete_before"), filters.get("complete_after"))

@@ -14,11 +14,13 @@ from types import ModuleType
 from moto.backup.models import BackupBackend, backup_backends  # noqa: F401  (backup_backends re-exported)
 
 from ..extend import moto
+from .copies import CopiesBackendMixin
 from .jobs import JobsBackendMixin
 from .plans import PlansBackendMixin
 from .recovery_points import RecoveryPointsBackendMixin
 from .region_settings import RegionSettingsBackendMixin
 from .resources import ResourcesBackendMixin
+from .restore_testing import RestoreTestingBackendMixin
 from .selections import SelectionsBackendMixin
 from .vaults import VaultsBackendMixin
 
@@ -29,8 +31,10 @@ class BackupkitBackend(
     VaultsBackendMixin,
     RegionSettingsBackendMixin,
     JobsBackendMixin,
+    CopiesBackendMixin,
     RecoveryPointsBackendMixin,
     ResourcesBackendMixin,
+    RestoreTestingBackendMixin,
     BackupBackend,
 ):
     """What BackupBackend takes from the mixins, plus their state and AWS Backup's URL paths."""
@@ -42,8 +46,10 @@ class BackupkitBackend(
         self._setup_vaults()
         self._setup_region_settings()
         self._setup_jobs()
+        self._setup_copies()
         self._setup_recovery_points()
         self._setup_resources()
+        self._setup_restore_testing()
 
     @property
     def _url_module(self) -> ModuleType:

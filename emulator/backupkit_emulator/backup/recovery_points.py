@@ -235,16 +235,28 @@ def explicit_deny(policy: dict[str, Any] | None, action: str, resources: list[st
     ``ArnLike`` part by part), with the context ``aws:PrincipalArn``,
     ``aws:PrincipalAccount``, ``aws:PrincipalType`` and ``aws:username``.
     """
+    return resource_policy_decision(policy, action, resources, caller) == "Deny"
+
+
+def resource_policy_decision(
+    policy: dict[str, Any] | None, action: str, resources: list[str], caller: Principal,
+    context: dict[str, Any] | None = None,
+) -> str | None:
+    """``"Deny"`` when a Deny statement of the resource policy applies to the caller and action,
+    else ``"Allow"`` when an Allow statement does, else None (see :func:`explicit_deny`).
+    ``context`` adds condition keys (such as ``aws:PrincipalOrgID``)."""
     if not policy:
-        return False
-    context = {
+        return None
+    values = {
         "aws:PrincipalArn": caller.arn,
         "aws:PrincipalAccount": caller.account_id,
         "aws:PrincipalType": caller.kind,
         "aws:username": caller.user_name,
+        **(context or {}),
     }
+    allowed = False
     for statement in as_list(policy.get("Statement")):
-        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+        if not isinstance(statement, dict) or statement.get("Effect") not in ("Deny", "Allow"):
             continue
         if "NotPrincipal" in statement:
             if _principal_matches(statement["NotPrincipal"], caller):
@@ -253,9 +265,11 @@ def explicit_deny(policy: dict[str, Any] | None, action: str, resources: list[st
             continue
         if "Resource" not in statement and "NotResource" not in statement:
             statement = {**statement, "Resource": "*"}
-        if any(statement_applies(statement, action, resource, context) for resource in resources):
-            return True
-    return False
+        if any(statement_applies(statement, action, resource, values) for resource in resources):
+            if statement["Effect"] == "Deny":
+                return "Deny"
+            allowed = True
+    return "Allow" if allowed else None
 
 
 # --------------------------------------------------------------------------- #
@@ -299,6 +313,8 @@ class RecoveryPoint:
         self.advanced = advanced
         self.source_encryption = source_encryption
         self.last_restore_time: datetime | None = None
+        #: the vault a copy was copied from (copies.py); None for a backup made here
+        self.source_vault_arn: str | None = None
 
     @property
     def status(self) -> str:
@@ -326,6 +342,7 @@ class RecoveryPoint:
                 "RecoveryPointArn": self.arn,
                 "BackupVaultName": self.vault_name,
                 "BackupVaultArn": self.vault_arn,
+                "SourceBackupVaultArn": self.source_vault_arn,
                 "ResourceArn": self.resource_arn,
                 "ResourceType": RESOURCE_TYPE,
                 "ResourceName": self.resource_name,
@@ -406,7 +423,8 @@ class RecoveryPointsBackendMixin:
         from ..dynamodb import unregister_snapshot
 
         self.recovery_points.pop(recovery_point.arn, None)
-        unregister_snapshot(self._dynamodb_backend(), recovery_point.snapshot)
+        if recovery_point.snapshot.arn == recovery_point.arn:  # a DynamoDB backup of this account and Region
+            unregister_snapshot(self._dynamodb_backend(), recovery_point.snapshot)
 
     def _dynamodb_backend(self) -> Any:
         """DynamoDB's backend of this account and region (an existing one without moto's lookup cost)."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from moto.backup.responses import BackupResponse
 
+from .copies import CopiesResponseMixin
 from .jobs import JobsResponseMixin
 from .plans import PlansResponseMixin
 from .recovery_points import RecoveryPointsResponseMixin
 from .region_settings import RegionSettingsResponseMixin
 from .resources import ResourcesResponseMixin
+from .restore_testing import RestoreTestingResponseMixin
 from .selections import SelectionsResponseMixin
 from .vaults import VaultsResponseMixin
 
@@ -19,8 +21,10 @@ class BackupkitResponse(
     VaultsResponseMixin,
     RegionSettingsResponseMixin,
     JobsResponseMixin,
+    CopiesResponseMixin,
     RecoveryPointsResponseMixin,
     ResourcesResponseMixin,
+    RestoreTestingResponseMixin,
     BackupResponse,
 ):
     """What BackupResponse takes from the response mixins (``install()``: ``extend.extend``)."""

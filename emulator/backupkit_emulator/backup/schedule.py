@@ -1,6 +1,6 @@
 """AWS Backup's scheduler: what falls due as the virtual clock moves (see ``clock.py``).
 
-Two kinds of events, run in time order by :func:`run_until` with the clock frozen
+Four kinds of events, run in time order by :func:`run_until` with the clock frozen
 at each event's instant, so that everything they stamp carries that instant:
 
 1. A plan rule's scheduled run, at each instant its ``ScheduleExpression`` names in
@@ -12,10 +12,20 @@ at each event's instant, so that everything they stamp carries that instant:
    plan runs; a resource two selections assign is backed up once per rule.
 2. A recovery point's deletion at its CalculatedLifecycle DeleteAt: the recovery
    point goes away, and so does the DynamoDB backup behind it.
+3. A one-off timer (:func:`schedule_timer`): the copy jobs of a rule's CopyActions when
+   its backup job completes (``copies.py``), the deletion of a restore test's table
+   when its validation window closes (``restore_testing.py``).
+4. A restore testing plan's scheduled run (``restore_testing.py``), like a rule's.
 
-Events at one instant run deletions first, then rules in plan-creation and rule
-order; across accounts and regions by account, then region. The same state and
-the same advance therefore give the same result. Storage class (cold storage at
+Events at one instant run deletions first, then timers, then rules in plan-creation
+and rule order, then restore testing plans in creation order; across accounts and
+regions by account, then region. The same state and the same advance therefore give
+the same result.
+
+While a Region is unavailable (``SETTINGS.unavailable_regions``) its rules and restore
+testing plans miss their runs (their next run is the first one after the Region is
+back), and its deletions and timers wait: they run once the Region is back, at the
+instant they fell due. Storage class (cold storage at
 MoveToColdStorageAt, only with advanced DynamoDB backup) and job states (RUNNING,
 COMPLETED, EXPIRED) are derived from the clock when read, so they need no event.
 """
@@ -29,6 +39,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from ..clock import CLOCK
+from ..settings import SETTINGS
 from .cron import CronError, next_fire
 
 _sequence = itertools.count()
@@ -61,7 +72,8 @@ def _state(backend: Any) -> dict[str, Any]:
     if state is None:
         # cursors: (plan id, rule id) -> the last instant that rule ran (or its version's creation);
         # deletions: heap of (DeleteAt, sequence, recovery point ARN)
-        state = {"cursors": {}, "next": {}, "deletions": []}
+        # timers: heap of (when, sequence, function, arguments)
+        state = {"cursors": {}, "next": {}, "deletions": [], "timers": []}
         backend._schedule_state = state
     return state
 
@@ -71,6 +83,16 @@ def schedule_deletion(backend: Any, recovery_point: Any) -> None:
     delete_at = (recovery_point.calculated_lifecycle or {}).get("DeleteAt")
     if delete_at is not None:
         heapq.heappush(_state(backend)["deletions"], (delete_at, next(_sequence), recovery_point.arn))
+
+
+def schedule_timer(backend: Any, when: datetime, action: Any, *args: Any) -> None:
+    """Run ``action(*args)`` once, at ``when`` on the clock (in ``backend``'s Region)."""
+    heapq.heappush(_state(backend)["timers"], (when, next(_sequence), action, args))
+
+
+def _fire_timer(backend: Any) -> None:
+    _, _, action, args = heapq.heappop(_state(backend)["timers"])
+    action(*args)
 
 
 def _next_deletion(backend: Any) -> tuple[datetime, str] | None:
@@ -122,6 +144,11 @@ def _delete(backend: Any, arn: str) -> None:
         backend._remove_recovery_point(point)
 
 
+def miss_rule(backend: Any, plan: Any, rule: dict[str, Any], at: datetime) -> None:
+    """A rule's run that does not happen (its Region is unavailable): only its cursor moves."""
+    _state(backend)["cursors"][(plan.backup_plan_id, rule.get("RuleId"))] = at
+
+
 def run_rule(backend: Any, plan: Any, rule: dict[str, Any], at: datetime) -> list[Any]:
     """One scheduled run of a rule at ``at`` (the clock stands there): the jobs it started."""
     from .selections import assigned_resources
@@ -155,6 +182,13 @@ def run_rule(backend: Any, plan: Any, rule: dict[str, Any], at: datetime) -> lis
             logger.warning("scheduled run of %s/%s skipped %s: %s", plan.backup_plan_id, rule.get("RuleId"), arn, error)
             continue
         jobs.append(job)
+    copy_actions = [dict(action) for action in rule.get("CopyActions") or []]
+    if copy_actions:
+        from .copies import start_scheduled_copies
+
+        for job in jobs:
+            if job.recovery_point is not None:
+                schedule_timer(backend, job.progress.ends_at, start_scheduled_copies, backend, job, copy_actions)
     versions = getattr(backend, "plan_versions", {}).get(plan.backup_plan_id) or []
     for version in versions:
         if version.version_id == plan.version_id:
@@ -164,19 +198,32 @@ def run_rule(backend: Any, plan: Any, rule: dict[str, Any], at: datetime) -> lis
 
 
 def _earliest(until: datetime) -> tuple[tuple[Any, ...], Any] | None:
+    from .restore_testing import due_restore_tests, miss_restore_test, run_restore_test
+
     best: tuple[tuple[Any, ...], Any] | None = None
     for account_id, region, backend in _backends():
-        deletion = _next_deletion(backend)
-        if deletion is not None and deletion[0] <= until:
-            key = (deletion[0], 0, account_id, region, "", 0)
-            if best is None or key < best[0]:
-                best = (key, (_delete, backend, deletion[1]))
+        down = SETTINGS.region_unavailable(region)
+        if not down:
+            deletion = _next_deletion(backend)
+            if deletion is not None and deletion[0] <= until:
+                key = (deletion[0], 0, account_id, region, "", 0)
+                if best is None or key < best[0]:
+                    best = (key, (_delete, backend, deletion[1]))
+            timers = _state(backend)["timers"]
+            if timers and timers[0][0] <= until:
+                key = (timers[0][0], 1, account_id, region, "", timers[0][1])
+                if best is None or key < best[0]:
+                    best = (key, (_fire_timer, backend))
         for plan, index, rule in _rules(backend):
             when = _next_rule_run(backend, plan, rule)
             if when is not None and when <= until:
-                key = (when, 1, account_id, region, f"{plan.creation_date:020.6f}{plan.backup_plan_id}", index)
+                key = (when, 2, account_id, region, f"{plan.creation_date:020.6f}{plan.backup_plan_id}", index)
                 if best is None or key < best[0]:
-                    best = (key, (run_rule, backend, plan, rule, when))
+                    best = (key, (miss_rule if down else run_rule, backend, plan, rule, when))
+        for when, order, plan in due_restore_tests(backend, until):
+            key = (when, 3, account_id, region, order, 0)
+            if best is None or key < best[0]:
+                best = (key, (miss_restore_test if down else run_restore_test, backend, plan, when))
     return best
 
 

@@ -47,6 +47,19 @@ url_paths = {
     "{0}/backup-jobs/(?P<backupJobId>[^/]+)$": _dispatch,
     "{0}/restore-jobs/?$": _dispatch,
     "{0}/restore-jobs/(?P<restoreJobId>[^/]+)$": _dispatch,
+    "{0}/restore-jobs/(?P<restoreJobId>[^/]+)/validations$": _dispatch,
+    "{0}/restore-jobs/(?P<restoreJobId>[^/]+)/metadata$": _dispatch,
+    # restore testing
+    "{0}/restore-testing/plans$": _dispatch,
+    "{0}/restore-testing/plans/(?P<RestoreTestingPlanName>[^/]+)$": _dispatch,
+    "{0}/restore-testing/plans/(?P<RestoreTestingPlanName>[^/]+)/selections$": _dispatch,
+    "{0}/restore-testing/plans/(?P<RestoreTestingPlanName>[^/]+)/selections/(?P<RestoreTestingSelectionName>[^/]+)$":
+        _dispatch,
+    "{0}/restore-testing/inferred-metadata$": _dispatch,
+    # copy jobs and the organization's global settings
+    "{0}/copy-jobs/?$": _dispatch,
+    "{0}/copy-jobs/(?P<copyJobId>[^/]+)$": _dispatch,
+    "{0}/global-settings$": _dispatch,
     # region settings
     "{0}/account-settings$": _dispatch,
 }
