@@ -381,6 +381,11 @@ def test_the_page_in_chromium_shows_the_tiles_and_the_flagged_rows(report_run: d
     shutil.copy(page_file, OUTPUT / "index.html")
     rendered = chromium(f"--screenshot={shot}", "--window-size=1400,1000", page_file.as_uri())
     assert shot.is_file() and shot.stat().st_size > 10000, rendered.stderr[-3000:]
+    # The page as printed (a PDF beside the screenshot, for a reader of the test's output).
+    pdf = OUTPUT / "index.pdf"
+    pdf.unlink(missing_ok=True)
+    printed = chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page_file.as_uri())
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10000, printed.stderr[-3000:]
     dumped = chromium("--dump-dom", page_file.as_uri())
     assert dumped.returncode == 0 and "<html" in dumped.stdout, dumped.stderr[-3000:]
     (OUTPUT / "dom.html").write_text(dumped.stdout, encoding="utf-8")
@@ -392,6 +397,9 @@ def test_the_page_in_chromium_shows_the_tiles_and_the_flagged_rows(report_run: d
     assert page.tiles["tile-protected"] == str(summary["tables"] - 1)
     assert page.tiles["tile-compliant"] == str(summary["tables"] - len(EXPECTED))
     assert page.tiles["tile-failed-7d"] == "1"
+    assert page.tiles["tile-failed-24h"] == "0"  # the failed job ran on Sunday, three days before
+    # The weekly invoices backup, Sunday 05:00 to Wednesday 01:00: 68 hours; every daily one is 20 h old.
+    assert page.tiles["tile-oldest-backup"] == "2.8 d"
     names = {v: k for k, v in fleet["accounts"].items()}
     flagged = {(names[r["data-account"]], r["data-region"], r["data-table"]) for r in page.rows if r["data-status"] == "NON_COMPLIANT"}
     assert flagged == set(EXPECTED)
