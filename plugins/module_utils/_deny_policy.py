@@ -56,6 +56,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import sim
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import caller_principal_arn
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import error_code_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
 
 POLICY_VERSION = "2012-10-17"
@@ -239,12 +240,16 @@ def policy_arn(partition, account_id, path, name):
 
 
 def default_resources(partition, region, account_id):
-    """ARNs of DynamoDB backups and AWS Backup recovery points, plans and vaults in this account and region."""
+    """ARNs of DynamoDB backups and AWS Backup recovery points, plans and vaults of this account, in
+    every region: an IAM policy is global, so runs of one account from several regions (a fleet's
+    hosts are account x region) write the same document and each region stays covered. ``region``
+    is not used; it stays in the signature for callers that pass it."""
+    del region
     return [
-        "arn:%s:dynamodb:%s:%s:table/*/backup/*" % (partition, region, account_id),
-        "arn:%s:backup:%s:%s:recovery-point:*" % (partition, region, account_id),
-        "arn:%s:backup:%s:%s:backup-plan:*" % (partition, region, account_id),
-        "arn:%s:backup:%s:%s:backup-vault:*" % (partition, region, account_id),
+        "arn:%s:dynamodb:*:%s:table/*/backup/*" % (partition, account_id),
+        "arn:%s:backup:*:%s:recovery-point:*" % (partition, account_id),
+        "arn:%s:backup:*:%s:backup-plan:*" % (partition, account_id),
+        "arn:%s:backup:*:%s:backup-vault:*" % (partition, account_id),
     ]
 
 
@@ -413,9 +418,16 @@ def is_exempt(principal_arn, exempt_principal_arns):
 # ---------------------------------------------------------------------------
 
 
-def _substitute(pattern):
-    """A concrete ARN the resource pattern matches (wildcards filled in)."""
-    return to_text(pattern).replace("*", VERIFY_NAME).replace("?", "x")
+def _substitute(pattern, region=None, account_id=None):
+    """A concrete ARN the resource pattern matches (wildcards filled in): a wildcard region or account
+    becomes this connection's (when given and it matches), any other wildcard the verification name."""
+    parts = to_text(pattern).split(":", 5)
+    if len(parts) == 6:
+        if region and ("*" in parts[3] or "?" in parts[3]) and resource_matches(parts[3], region):
+            parts[3] = region
+        if account_id and ("*" in parts[4] or "?" in parts[4]) and resource_matches(parts[4], account_id):
+            parts[4] = account_id
+    return ":".join(parts).replace("*", VERIFY_NAME).replace("?", "x")
 
 
 def representative_resources(action, resources, partition, region, account_id):
@@ -434,7 +446,8 @@ def representative_resources(action, resources, partition, region, account_id):
             chosen.append(sample)
             continue
         service, shape = _KIND_SHAPES[kind]
-        narrowed = [_substitute(p) for p in resources if _arn_service(p) == service and shape.match(_arn_resource(_substitute(p)))]
+        narrowed = [_substitute(p, region, account_id) for p in resources
+                    if _arn_service(p) == service and shape.match(_arn_resource(_substitute(p)))]
         chosen.append(narrowed[0] if narrowed else sample)
     if chosen:
         return unique(chosen)
@@ -443,7 +456,7 @@ def representative_resources(action, resources, partition, region, account_id):
         if pattern == "*":
             return ["*"]
         if _arn_service(pattern) in (service, "*"):
-            return [_substitute(pattern)]
+            return [_substitute(pattern, region, account_id)]
     return ["*"]
 
 
@@ -808,12 +821,21 @@ def caller_result(module, ctx):
 
 def apply(module, iam, backup, before, predicted, document):
     params = module.params
-    if before["policy"] is None:
-        created = create_policy(iam, params["name"], params.get("path") or "/", document, params.get("description"))
-        arn = created["Arn"]
-    else:
-        arn = before["policy"]["arn"]
-        if policy_differs(before["policy"]["document"], document):
+    existing = before["policy"]
+    if existing is None:
+        try:
+            arn = create_policy(iam, params["name"], params.get("path") or "/", document, params.get("description"))["Arn"]
+        except iam_calls.AnsibleIAMError as e:
+            # another run created it meanwhile (a fleet's hosts of one account in several regions):
+            # take that policy and converge it like any existing one
+            if error_code_of(e) != "EntityAlreadyExists":
+                raise
+            existing = describe_policy(iam, get_policy(iam, predicted["policy"]["arn"]))
+            if existing is None:
+                raise
+    if existing is not None:
+        arn = existing["arn"]
+        if policy_differs(existing["document"], document):
             versions = list_policy_versions(iam, arn)
             match = find_matching_version(iam, arn, versions, document)
             if match:

@@ -82,15 +82,16 @@ options:
     description:
       - The resources the actions are denied on.
       - 'Defaults to the DynamoDB backups and the AWS Backup recovery points, backup plans and vaults of the account
-        and region of the connection:
-        V(arn:PARTITION:dynamodb:REGION:ACCOUNT:table/*/backup/*),
-        V(arn:PARTITION:backup:REGION:ACCOUNT:recovery-point:*),
-        V(arn:PARTITION:backup:REGION:ACCOUNT:backup-plan:*) and
-        V(arn:PARTITION:backup:REGION:ACCOUNT:backup-vault:*).'
+        of the connection, in every region:
+        V(arn:PARTITION:dynamodb:*:ACCOUNT:table/*/backup/*),
+        V(arn:PARTITION:backup:*:ACCOUNT:recovery-point:*),
+        V(arn:PARTITION:backup:*:ACCOUNT:backup-plan:*) and
+        V(arn:PARTITION:backup:*:ACCOUNT:backup-vault:*).
+        An IAM policy is global: runs of one account from several regions (a fleet whose hosts are accounts
+        and regions) then write the same document, and no region is left uncovered.'
       - The DynamoDB backup ARNs also cover AWS Backup recovery points of DynamoDB tables made without
         advanced DynamoDB backup (their recovery point ARN is the table's backup ARN).
-      - An IAM policy applies in every region; to deny in every region, give the ARNs with V(*) as region, or
-        V(["*"]) to deny the actions on every resource.
+      - Give ARNs of one region to deny only there, or V(["*"]) to deny the actions on every resource.
     type: list
     elements: str
   allow_actions:

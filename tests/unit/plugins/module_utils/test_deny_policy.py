@@ -38,13 +38,15 @@ def version(number, default=False):
 # --- documents ------------------------------------------------------------------------------
 
 
-def test_default_resources_are_this_account_and_region():
+def test_default_resources_are_this_account_in_every_region():
+    """A fleet runs one account from several regions: each must write the same global IAM policy."""
     assert DEFAULTS == [
-        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/*/backup/*",
-        f"arn:aws:backup:{REGION}:{ACCOUNT}:recovery-point:*",
-        f"arn:aws:backup:{REGION}:{ACCOUNT}:backup-plan:*",
-        f"arn:aws:backup:{REGION}:{ACCOUNT}:backup-vault:*",
+        f"arn:aws:dynamodb:*:{ACCOUNT}:table/*/backup/*",
+        f"arn:aws:backup:*:{ACCOUNT}:recovery-point:*",
+        f"arn:aws:backup:*:{ACCOUNT}:backup-plan:*",
+        f"arn:aws:backup:*:{ACCOUNT}:backup-vault:*",
     ]
+    assert dp.default_resources("aws", "eu-west-1", ACCOUNT) == DEFAULTS
 
 
 def test_the_default_deny_actions_cover_the_issue_list():
@@ -304,7 +306,10 @@ def test_resource_matching_is_iam_wildcards():
     assert dp.resource_matches("*", "anything")
     assert not dp.resource_matches(DEFAULTS[0], f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders")
     assert not dp.resource_matches(DEFAULTS[0].replace("dynamodb", "DynamoDB"), DEFAULTS[0])
-    assert dp.resource_matches("arn:aws:backup:eu-west-?:*", DEFAULTS[1])
+    assert dp.resource_matches("arn:aws:backup:eu-west-?:*", f"arn:aws:backup:eu-west-1:{ACCOUNT}:recovery-point:x")
+    # the defaults cover every region of the account, not another account
+    assert dp.resource_matches(DEFAULTS[1], f"arn:aws:backup:ap-south-1:{ACCOUNT}:recovery-point:x")
+    assert not dp.resource_matches(DEFAULTS[1], "arn:aws:backup:ap-south-1:999999999999:recovery-point:x")
 
 
 def test_arn_like_matches_each_part_and_exemptions():
@@ -463,3 +468,35 @@ def test_verify_without_timeout_asks_once(monkeypatch):
     monkeypatch.setattr(dp, "simulate", lambda *args: calls.append(1) or [{"decision": "implicitDeny", "exempt": False}])
     dp.verify(None, [], [], timeout=0)
     assert calls == [1]
+
+
+def test_a_policy_another_run_created_meanwhile_is_taken_and_converged():
+    """A fleet's hosts of one account in two regions create the (global) policy at once: the second
+    CreatePolicy answers EntityAlreadyExists; the module takes that policy and writes its document as a
+    new version instead of failing."""
+    client = iam_client()
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "backup:DeleteRecoveryPoint", "Resource": DEFAULTS}]}
+    other = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "x:Y", "Resource": "*"}]}
+
+    class Module:
+        params = {"name": "guard", "path": "/backupkit/", "description": None}
+
+    empty = {"roles": [], "groups": [], "users": []}
+    before = {"policy": None, "attachments": empty, "vaults": {}}
+    predicted = {"policy": {"arn": POLICY_ARN}, "attachments": {"roles": ["breakglass"], "groups": [], "users": []}, "vaults": {}}
+    with Stubber(client) as stub:
+        stub.add_client_error("create_policy", "EntityAlreadyExists", "A policy called guard already exists.", 409)
+        stub.add_response("get_policy", {"Policy": {"PolicyName": "guard", "Arn": POLICY_ARN, "Path": "/backupkit/",
+                                                    "DefaultVersionId": "v1"}}, {"PolicyArn": POLICY_ARN})
+        stub.add_response("get_policy_version", {"PolicyVersion": {"VersionId": "v1", "Document": quote(json.dumps(other))}},
+                          {"PolicyArn": POLICY_ARN, "VersionId": "v1"})
+        stub.add_response("list_policy_versions", {"Versions": [version(1, True)]}, {"PolicyArn": POLICY_ARN})
+        # the document differs: look for an equal older version (none), then write it as a new one
+        stub.add_response("list_policy_versions", {"Versions": [version(1, True)]}, {"PolicyArn": POLICY_ARN})
+        stub.add_response("list_policy_versions", {"Versions": [version(1, True)]}, {"PolicyArn": POLICY_ARN})
+        stub.add_response("create_policy_version", {"PolicyVersion": {"VersionId": "v2", "IsDefaultVersion": True}},
+                          {"PolicyArn": POLICY_ARN, "PolicyDocument": json.dumps(document), "SetAsDefault": True})
+        stub.add_response("attach_role_policy", {}, {"RoleName": "breakglass", "PolicyArn": POLICY_ARN})
+        arn = dp.apply(Module(), client, None, before, predicted, document)
+        stub.assert_no_pending_responses()
+    assert arn == POLICY_ARN
