@@ -94,7 +94,7 @@ E2E_JOURNEY := tests/e2e/test_playbooks.py tests/e2e/test_fleet.py tests/e2e/tes
 # The end-to-end journey (setup to cleanup, fleet, AWX runner) against amazon.aws 11: installed
 # with ansible-galaxy into its own collections path, which the e2e tests put first
 # (tests/e2e/conftest.py checks that this is the amazon.aws Ansible loads). Tests marked
-# `extended` (drill, the dry-run cleanup, the locked vault) and all but two fleet accounts are
+# `extended` (drill, the dry-run cleanup, the locked vault, the AWX sliced fleet job) are
 # left to the main run. community.aws stays the venv's (10.0.0, which accepts amazon.aws >= 10).
 e2e-amazon-aws-11: setup
 	@if [ ! -f "$(AMAZON_AWS_11_TARBALL)" ]; then \

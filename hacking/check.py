@@ -68,10 +68,15 @@ def pytest_main(workers: int) -> list[str]:
             "--durations=25", *e2e, "tests/integration", "emulator/tests", "tests/unit"]
 
 
+# The static checks have no long chain of their own: at a lower priority they take the cores
+# the long serial chains (Molecule's scenarios, the end-to-end files) leave idle.
+NICE = ["nice", "-n", "10"]
+
+
 def checks(workers: int) -> list[Check]:
     return [
-        Check("lint", [*MAKE, "lint", "docs-lint"]),
-        Check("sanity", [*MAKE, "sanity"]),
+        Check("lint", [*NICE, *MAKE, "lint", "docs-lint"]),
+        Check("sanity", [*NICE, *MAKE, "sanity"]),
         Check("molecule", [*MAKE, "molecule"]),
         Check("e2e-amazon-aws-11", [*MAKE, "e2e-amazon-aws-11"]),
         Check("pytest", pytest_main(workers)),

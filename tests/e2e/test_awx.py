@@ -610,6 +610,7 @@ def sliced_private_data_dir(root: Path, script: str) -> Path:
     return private
 
 
+@pytest.mark.extended
 def test_fleet_setup_in_awx_slices_merges_into_one_report(endpoint: TokenRecorder, tmp_path: Path) -> None:
     """The fleet setup template runs as AWX runs a sliced job: three ansible-runner jobs, each on its
     slice of the inventory (AWX's partition), at the same time. Each slice passes its rows on under a
