@@ -99,6 +99,10 @@ notes:
     a copy that AWS lists as V(COMPLETED) counts even when its recovery point has since been deleted there.
   - The module polls C(DescribeCopyJob) with a growing delay (1 second at first, at most 15 seconds).
   - AWS answers C(AccessDeniedException) when the source vault does not exist.
+  - "Permissions in the source account: C(backup:DescribeRecoveryPoint), C(backup:ListCopyJobs),
+    C(backup:StartCopyJob), C(backup:DescribeCopyJob), C(iam:PassRole) of the role to C(backup.amazonaws.com),
+    C(iam:GetRole) with O(iam_role_name), C(sts:GetCallerIdentity). The destination vault's access policy must
+    allow C(backup:CopyIntoBackupVault) to the source account when it is another account's."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

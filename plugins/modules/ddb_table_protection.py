@@ -50,6 +50,8 @@ notes:
     (C(ContinuousBackupsUnavailableException)); the module makes the call again for up to 60 seconds.
   - C(UpdateTable) is refused while the table is not C(ACTIVE) (for example while it is being created
     or updated).
+  - "Permissions: C(dynamodb:DescribeTable), C(dynamodb:DescribeContinuousBackups), and to change the table
+    C(dynamodb:UpdateContinuousBackups) and C(dynamodb:UpdateTable), on the table."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
