@@ -281,6 +281,44 @@ def list_restore_jobs(client, **filters):
     return _paged(client, "list_restore_jobs", "RestoreJobs", **filters)
 
 
+# --------------------------------------------------------------------------- copy jobs
+
+
+@BackupErrorHandler.common_error_handler("start copy job")
+@aws_retry
+def _start_copy_job(client, **params):
+    return _without_metadata(client.start_copy_job(**params))
+
+
+def start_copy_job(client, **params):
+    """StartCopyJob; AWS answers AccessDeniedException for a source vault that does not exist, say so."""
+    try:
+        return _start_copy_job(client, **params)
+    except is_ansible_aws_error_code("AccessDeniedException") as e:
+        raise AnsibleBackupError(
+            message=(
+                f"Failed to start copy job: access denied to source backup vault {params.get('SourceBackupVaultName')!r} "
+                "(AWS answers AccessDeniedException when the vault does not exist, as well as when the caller "
+                "may not start copy jobs from it or pass the IAM role)"
+            ),
+            exception=e.exception,
+        ) from e
+
+
+@BackupErrorHandler.list_error_handler("describe copy job")
+@aws_retry
+def describe_copy_job(client, job_id):
+    """DescribeCopyJob's CopyJob, or None when there is no such job."""
+    return client.describe_copy_job(CopyJobId=job_id).get("CopyJob")
+
+
+@BackupErrorHandler.list_error_handler("list copy jobs", default_value=[])
+@aws_retry
+def list_copy_jobs(client, **filters):
+    """Every copy job matching ListCopyJobs' By* filters (every page)."""
+    return _paged(client, "list_copy_jobs", "CopyJobs", **filters)
+
+
 # --------------------------------------------------------------------------- vaults
 
 

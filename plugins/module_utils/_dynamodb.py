@@ -27,6 +27,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import retry_while
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import error_code_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import is_retryable
@@ -70,6 +71,34 @@ def describe_table(client, name):
 def describe_continuous_backups(client, name):
     """DescribeContinuousBackups' ContinuousBackupsDescription, or None when there is no such table."""
     return client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+
+
+@DynamoDBErrorHandler.common_error_handler("update the table's point-in-time recovery")
+@aws_retry
+def _update_continuous_backups(client, name, specification):
+    return client.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=specification)[
+        "ContinuousBackupsDescription"
+    ]
+
+
+# DynamoDB answers this while it is still turning on backups for a new table ("Backups have not yet been
+# enabled for this table"); UpdateContinuousBackups is made again for up to this many seconds.
+CONTINUOUS_BACKUPS_WAIT = 60
+
+
+def update_continuous_backups(client, name, specification, timeout=CONTINUOUS_BACKUPS_WAIT, **poll_options):
+    """UpdateContinuousBackups (``specification`` is its PointInTimeRecoverySpecification); made again
+    for up to ``timeout`` seconds while DynamoDB answers ContinuousBackupsUnavailableException."""
+    return retry_while(lambda: _update_continuous_backups(client, name, specification),
+                       lambda error: error_code_of(error) == "ContinuousBackupsUnavailableException",
+                       timeout=timeout, **poll_options)
+
+
+@DynamoDBErrorHandler.common_error_handler("update the table")
+@aws_retry
+def update_table(client, name, **params):
+    """UpdateTable's TableDescription."""
+    return client.update_table(TableName=name, **params)["TableDescription"]
 
 
 @DynamoDBErrorHandler.list_error_handler("list the table's tags", default_value=[])
