@@ -88,7 +88,9 @@ def test_choose_method(method, exists, size, chosen):
 
 
 def test_auto_never_imports_what_import_would_refuse_or_without_a_key():
-    big = lambda: _csv_load.IMPORT_AUTO_BYTES * 10  # noqa: E731
+    def big():
+        return _csv_load.IMPORT_AUTO_BYTES * 10
+
     assert _csv_load.choose_method(params(method="auto", column_types={"qty": "N"}), False, big) == "write"
     assert _csv_load.choose_method(params(method="auto", hash_key_name=None), False, big) == "write"
     assert _csv_load.choose_method(params(method="auto", src="local.csv"), False, never) == "write"
