@@ -109,6 +109,8 @@ options:
     description:
       - What to do when two rows have the same key. V(error) refuses the file and names the key and
         both line numbers; V(last) keeps the last row and counts the others in RV(duplicates).
+      - An import (O(method)) refuses duplicate keys whatever this says, because ImportTable keeps one of
+        the rows and which one is not defined.
     type: str
     choices: [error, last]
     default: error
@@ -269,7 +271,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 rows:
-  description: Data rows in the file.
+  description:
+    - Data rows in the file.
+    - With O(validate=false) the file is not read, so this is the import's processed item count (0 in check mode).
   returned: always
   type: int
   sample: 20000
