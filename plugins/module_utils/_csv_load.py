@@ -24,6 +24,12 @@ Passes over a streamed CSV, never holding a large file:
 4. *prune* (sync + prune): stored items whose keys the CSV does not have are
    deleted (found by the scan, or by a keys-only scan after ``batch_get``).
 
+``method: import`` (or ``auto`` for a new table and a large S3 object) replaces
+passes 2-4 by DynamoDB's ImportTable: after the validation pass (unless
+``validate: false``) AWS creates the table and loads the object itself, and the
+module polls DescribeImport until the import ends. A table that exists already
+is loaded by passes 2-4 (``write``), so a second run compares instead of importing.
+
 BatchWriteItem's UnprocessedItems, throttling and 5xx answers are retried with
 exponential backoff and full jitter until done or the retry budget is spent;
 what is still unwritten is counted in ``failed`` with its keys.
@@ -59,15 +65,21 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb impor
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import WRITE_CHUNK
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import batch_get
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import batch_write
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_import
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import import_table
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import jsonable
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import key_schema_of
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import list_imports
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import scan_page
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import table_is_empty
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import botocore_retries
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import error_code_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import AnsibleS3Error
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import get_object
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import head_object
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._s3 import object_keys
 
 # Files up to this many rows (and, where the size is known before reading, this many bytes)
 # keep their converted items from the validation pass, so the load pass does not read and
@@ -133,11 +145,17 @@ class _StreamingLines(object):
         self.close()
 
 
-def s3_source(s3_client, url):
-    """``s3://bucket/key``; the second read is pinned to the first read's ETag."""
+def split_s3_url(url):
+    """``s3://bucket/key`` -> (bucket, key); CsvError when either part is missing."""
     bucket, _sep, key = url[len("s3://"):].partition("/")
     if not bucket or not key:
         raise CsvError("src %r is not of the form s3://bucket/key" % url)
+    return bucket, key
+
+
+def s3_source(s3_client, url):
+    """``s3://bucket/key``; the second read is pinned to the first read's ETag."""
+    bucket, key = split_s3_url(url)
     state = {}
 
     def opener():
@@ -582,7 +600,166 @@ def input_problems(params):
         codecs.lookup(params["encoding"])
     except LookupError:
         problems.append("encoding: unknown encoding %r" % params["encoding"])
+    if params["wait_timeout"] < 1:
+        problems.append("wait_timeout must be at least 1 second, got %d" % params["wait_timeout"])
+    if params["billing_mode"] == "PROVISIONED" and not (params["read_capacity"] and params["write_capacity"]):
+        problems.append("billing_mode: PROVISIONED needs read_capacity and write_capacity")
+    if params["range_key_name"] and not params["hash_key_name"]:
+        problems.append("range_key_name needs hash_key_name")
+    if params["method"] == "import":
+        problems.extend(import_problems(params))
+        if not params["hash_key_name"]:
+            problems.append("method: import creates the table, so it needs hash_key_name (and range_key_name for a composite key)")
+    elif not params["validate"]:
+        problems.append("validate: false applies only to method: import (the write method converts every row anyway)")
     return problems
+
+
+# ---------------------------------------------------------------------------
+# ImportTable
+
+# method: auto imports into a table that does not exist when the S3 object is larger than this:
+# below it, writing is quicker than an import's fixed minutes, above it ImportTable is cheaper.
+IMPORT_AUTO_BYTES = 100 * 1024 * 1024
+IMPORT_DELIMITERS = (",", ";", ":", "|", "\t", " ")  # ImportTable's CsvDelimiter
+KEY_TYPES = {"STRING": "S", "NUMBER": "N", "BINARY": "B"}
+IMPORT_FINISHED = ("COMPLETED", "FAILED", "CANCELLED")
+IMPORT_FIELDS = (
+    "ImportArn", "ImportStatus", "TableArn", "TableId", "ProcessedItemCount", "ImportedItemCount", "ErrorCount",
+    "ProcessedSizeBytes", "FailureCode", "FailureMessage", "CloudWatchLogGroupArn", "StartTime", "EndTime",
+)
+
+
+def import_problems(params):
+    """Why ImportTable cannot load the file as ddb_csv_load would (empty when it can).
+
+    ImportTable reads UTF-8 CSV from S3, with one of six delimiters, types every non-key
+    column as a string and leaves empty cells out of the item.
+    """
+    problems = []
+    src = params["src"] or ""
+    if params["content"] is not None or not src.startswith("s3://"):
+        problems.append("method: import needs src: s3://bucket/key (ImportTable reads from Amazon S3 only)")
+    typed = sorted(c for c, t in (params["column_types"] or {}).items() if t != "S" and c not in key_columns(params))
+    if typed:
+        problems.append(
+            "column_types: ImportTable stores every non-key column as a string (S), so %s cannot be loaded as typed "
+            "with method: import; use method: write, or load the table by import and convert the columns afterwards"
+            % ", ".join("%s: %s" % (c, params["column_types"][c]) for c in typed)
+        )
+    if params["empty_values"] != "omit":
+        problems.append("empty_values: ImportTable leaves empty cells out of the item; method: import needs empty_values: omit")
+    if _known(params["encoding"]) and codecs.lookup(params["encoding"]).name not in ("utf-8", "utf-8-sig"):
+        problems.append("encoding: ImportTable reads UTF-8 only; method: import needs encoding: utf-8")
+    if params["delimiter"] not in IMPORT_DELIMITERS:
+        problems.append("delimiter: ImportTable accepts only , ; : | tab and space, got %r" % params["delimiter"])
+    return problems
+
+
+def _known(encoding):
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
+
+
+def key_columns(params):
+    return [name for name in (params.get("hash_key_name"), params.get("range_key_name")) if name]
+
+
+def import_key_schema(params):
+    """[(name, 'HASH'|'RANGE', type)] from hash_key_name / range_key_name and their types."""
+    schema = [(params["hash_key_name"], "HASH", KEY_TYPES[params["hash_key_type"]])]
+    if params["range_key_name"]:
+        schema.append((params["range_key_name"], "RANGE", KEY_TYPES[params["range_key_type"]]))
+    return schema
+
+
+def table_creation_parameters(params):
+    """ImportTable's TableCreationParameters from the module's options."""
+    key_schema = import_key_schema(params)
+    creation = dict(
+        TableName=params["table"],
+        AttributeDefinitions=[dict(AttributeName=name, AttributeType=attr_type) for name, _role, attr_type in key_schema],
+        KeySchema=[dict(AttributeName=name, KeyType=role) for name, role, _type in key_schema],
+        BillingMode=params["billing_mode"],
+    )
+    if params["billing_mode"] == "PROVISIONED":
+        creation["ProvisionedThroughput"] = dict(
+            ReadCapacityUnits=params["read_capacity"], WriteCapacityUnits=params["write_capacity"]
+        )
+    return creation
+
+
+def import_request(params, bucket, key):
+    """ImportTable's parameters: one uncompressed CSV object (its key is the prefix), the CSV options, the new table."""
+    csv_options = dict(Delimiter=params["delimiter"])
+    if params["fieldnames"]:
+        csv_options["HeaderList"] = list(params["fieldnames"])
+    return dict(
+        S3BucketSource=dict(S3Bucket=bucket, S3KeyPrefix=key),
+        InputFormat="CSV",
+        InputCompressionType="NONE",
+        InputFormatOptions=dict(Csv=csv_options),
+        TableCreationParameters=table_creation_parameters(params),
+    )
+
+
+def choose_method(params, table_exists, object_size):
+    """'write' or 'import'. ``object_size``: a callable giving the S3 object's size in bytes (or None).
+
+    An existing table is always written (compared, for idempotence). ``import`` imports a new table;
+    ``auto`` does when the source is an S3 object above IMPORT_AUTO_BYTES, the key options are given
+    and ImportTable can load the file as it is typed.
+    """
+    if table_exists or params["method"] == "write":
+        return "write"
+    if params["method"] == "import":
+        return "import"
+    if not params["hash_key_name"] or import_problems(params):
+        return "write"
+    size = object_size()
+    return "import" if size is not None and size > IMPORT_AUTO_BYTES else "write"
+
+
+def normalise_import(description):
+    """ImportTableDescription -> the module's table_import (snake_case, times as ISO 8601 text)."""
+    result = {}
+    for field in IMPORT_FIELDS:
+        value = description.get(field)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        result[_snake(field)] = value
+    for count in ("processed_item_count", "imported_item_count", "error_count", "processed_size_bytes"):
+        result[count] = result[count] or 0
+    return result
+
+
+def _snake(name):
+    out = []
+    for index, char in enumerate(name):
+        if char.isupper() and index:
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def import_failure_message(table, imported):
+    """The task's message for an import that ended FAILED or CANCELLED."""
+    if imported["failure_code"] == "ItemValidationError":
+        return (
+            "import %s into %s ended %s (ItemValidationError): %d row(s) failed DynamoDB's validation and were not imported "
+            "(%d of %d processed rows imported); AWS logs each one in CloudWatch Logs (%s). The table exists with the "
+            "imported items; fix the file and run again to write the rest (the table is then compared and written)."
+            % (imported["import_arn"], table, imported["import_status"], imported["error_count"],
+               imported["imported_item_count"], imported["processed_item_count"],
+               imported["cloud_watch_log_group_arn"] or "/aws-dynamodb/imports")
+        )
+    return "import %s into %s ended %s (%s): %s" % (
+        imported["import_arn"], table, imported["import_status"], imported["failure_code"] or "no failure code",
+        imported["failure_message"] or "AWS gave no reason",
+    )
 
 
 def make_source(module):
@@ -596,12 +773,14 @@ def make_source(module):
     return local_source(src)
 
 
-def duplicate_message(duplicates):
+def duplicate_message(duplicates, verb="written", hint="Set on_duplicate: last to keep the last row of each key."):
     listed = ["%s (lines %d and %d)" % dup for dup in duplicates[:MAX_DUPLICATES_LISTED]]
     more = len(duplicates) - len(listed)
-    return "duplicate keys, nothing was written: %s%s. Set on_duplicate: last to keep the last row of each key." % (
+    return "duplicate keys, nothing was %s: %s%s. %s" % (
+        verb,
         "; ".join(listed),
         " and %d more" % more if more > 0 else "",
+        hint,
     )
 
 
@@ -621,27 +800,58 @@ def diff_of(totals, table, counts):
     }
 
 
-def load(module):
-    """The engine of ddb_csv_load: validate the whole file, read what the table holds, write what differs."""
-    params = module.params
-    started = time.monotonic()
+def make_client(module, params):
     # Every item is validated against DynamoDB's rules before it is sent, so botocore's own
     # parameter validation (about 4 ms of CPU per 25-item batch) is skipped.
     config = dict(max_pool_connections=params["concurrency"] + 4, parameter_validation=False)
     retries = botocore_retries(params)
     if retries:
         config["retries"] = retries
-    config = botocore.config.Config(**config)
-    client = module.client("dynamodb", config=config)
-    table = describe_table(client, params["table"])
-    if table is None:
-        module.fail_json(msg="table %s does not exist; create it first (for example with community.aws.dynamodb_table)" % params["table"])
-    key_schema = key_schema_of(table)
-    options = dict(
+    return module.client("dynamodb", config=botocore.config.Config(**config))
+
+
+def load_options(module):
+    params = module.params
+    return dict(
         encoding=params["encoding"], delimiter=params["delimiter"], fieldnames=params["fieldnames"],
         column_types=params["column_types"] or {}, empty_values=params["empty_values"],
         concurrency=params["concurrency"], retries=params["retries"], diff=module._diff,
     )
+
+
+def load(module):
+    """The engine of ddb_csv_load: validate the whole file, read what the table holds, write what differs
+    (or, for a new table, have ImportTable create and load it)."""
+    params = module.params
+    started = time.monotonic()
+    client = make_client(module, params)
+    table = describe_table(client, params["table"])
+    awaited = None
+    if table is not None and table.get("TableStatus") == "CREATING" and params["method"] != "write":
+        table, awaited = finish_running_import(module, client, table)
+
+    def object_size():
+        bucket, key = split_s3_url(params["src"])
+        head = head_object(module.client("s3"), bucket, key)
+        return head.get("ContentLength") if head else None
+
+    method = choose_method(params, table is not None, object_size)
+    if method == "import":
+        return import_load(module, client, started)
+    if table is None:
+        hint = ""
+        if params["method"] == "auto" and (params["src"] or "").startswith("s3://"):
+            hint = (" method: auto imports a new table only from an S3 object larger than %d bytes, with hash_key_name "
+                    "given and every non-key column a string; method: import imports it whatever its size"
+                    % IMPORT_AUTO_BYTES)
+        module.fail_json(msg="table %s does not exist; create it first (for example with community.aws.dynamodb_table).%s"
+                         % (params["table"], hint))
+    key_schema = key_schema_of(table)
+    if params["method"] == "import" and [k[:2] for k in key_schema] != [k[:2] for k in import_key_schema(params)]:
+        module.fail_json(msg="table %s exists with key %s; hash_key_name / range_key_name give %s"
+                         % (params["table"], ", ".join(k[0] for k in key_schema),
+                            ", ".join(k[0] for k in import_key_schema(params))))
+    options = load_options(module)
 
     source = make_source(module)
     try:
@@ -679,6 +889,8 @@ def load(module):
         items_per_second=round(validation.rows / elapsed, 1) if elapsed > 0 else 0.0,
         compared_by=compare,
         table=params["table"],
+        method="write",
+        table_import=awaited,
     )
     result = dict(changed=bool(totals.written or totals.deleted), **counts)
     if module._diff:
@@ -691,4 +903,117 @@ def load(module):
                ", ".join(totals.failed_keys[:5])),
             **result
         )
+    return result
+
+
+def wait_for_import(module, client, import_arn):
+    """Poll DescribeImport until the import ends or wait_timeout passes; log each status seen. ``(raw, finished)``."""
+    seen = []
+
+    def read():
+        raw = describe_import(client, import_arn)
+        if raw is None:
+            module.fail_json(msg="AWS no longer knows import %s" % import_arn)
+        if not seen or seen[-1] != raw.get("ImportStatus"):
+            module.log("import %s: %s" % (import_arn, raw.get("ImportStatus")))
+            seen.append(raw.get("ImportStatus"))
+        return raw
+
+    return poll(read, lambda raw: raw.get("ImportStatus") in IMPORT_FINISHED, timeout=module.params["wait_timeout"])
+
+
+def timeout_message(params, raw):
+    return (
+        "Timed out after %d seconds waiting for import %s into %s (still %s). The import goes on in AWS; run the "
+        "task again to wait for it (it then compares the table with the file), or raise wait_timeout."
+        % (params["wait_timeout"], raw.get("ImportArn"), params["table"], raw.get("ImportStatus"))
+    )
+
+
+def finish_running_import(module, client, table):
+    """A table still CREATING under an import (a run that timed out): wait for that import.
+
+    Returns the table described again and the import (normalised); the task fails if the import did not complete.
+    """
+    running = [s for s in list_imports(client, table["TableArn"]) if s.get("ImportStatus") == "IN_PROGRESS"]
+    if not running:
+        module.fail_json(msg="table %s is still being created (CREATING); run the task again once it is ACTIVE" % module.params["table"])
+    raw, finished = wait_for_import(module, client, running[-1]["ImportArn"])
+    if not finished:
+        module.fail_json(msg=timeout_message(module.params, raw), changed=False, table_import=normalise_import(raw))
+    imported = normalise_import(raw)
+    if imported["import_status"] != "COMPLETED":
+        module.fail_json(msg=import_failure_message(module.params["table"], imported), changed=False, table_import=imported)
+    return describe_table(client, module.params["table"]), imported
+
+
+def import_load(module, client, started):
+    """method: import for a table that does not exist: check the S3 object, validate it, ImportTable, wait."""
+    params = module.params
+    problems = import_problems(params)
+    if problems:  # method: auto only chooses import without problems; method: import was checked first
+        module.fail_json(msg="; ".join(problems))
+    s3_client = module.client("s3")
+    bucket, key = split_s3_url(params["src"])
+    keys = object_keys(s3_client, bucket, key)
+    if key not in keys:
+        module.fail_json(msg="src %s: no such S3 object" % params["src"])
+    others = [k for k in keys if k != key]
+    if others:
+        module.fail_json(msg="src %s: ImportTable reads every object whose key starts with %s, and s3://%s/%s does too; "
+                         "move the file to a key no other object's key starts with" % (params["src"], key, bucket, others[0]))
+
+    rows = 0
+    samples = []
+    if params["validate"]:
+        options = load_options(module)
+        source = s3_source(s3_client, params["src"])
+        key_schema = import_key_schema(params)
+        try:
+            converter, validation = validate(source, options, make_converter_factory(key_schema, options, source.label))
+        except CsvError as exc:
+            module.fail_json(msg="%s; nothing was imported" % exc)
+        if validation.duplicates:
+            module.fail_json(
+                msg=duplicate_message(
+                    validation.duplicates, verb="imported",
+                    hint="ImportTable keeps one row of each key and which one is not defined, so method: import refuses "
+                    "duplicate keys whatever on_duplicate says; remove them, or use method: write with on_duplicate: last."),
+                rows=validation.rows, written=0)
+        rows = validation.rows
+        samples = [(converter.key_text(item), None, item) for _line, item in (validation.items or [])[:DIFF_SAMPLE]]
+
+    result = dict(
+        rows=rows, written=rows, unchanged=0, deleted=0, failed=0, failed_keys=[], duplicates=0,
+        compared_by=None, table=params["table"], method="import", table_import=None,
+    )
+    if module.check_mode:
+        return _import_result(module, result, samples, started, changed=True)
+
+    started_import = import_table(client, **import_request(params, bucket, key))
+    import_arn = started_import["ImportArn"]
+    module.log("started import %s of %s into %s" % (import_arn, params["src"], params["table"]))
+    raw, finished = wait_for_import(module, client, import_arn)
+    imported = normalise_import(raw)
+    result.update(table_import=imported, written=imported["imported_item_count"], failed=imported["error_count"])
+    if not params["validate"]:
+        result["rows"] = imported["processed_item_count"]
+    if not finished:
+        module.fail_json(msg=timeout_message(params, raw), **_import_result(module, result, samples, started, changed=True))
+    if imported["import_status"] != "COMPLETED":
+        changed = describe_table(client, params["table"]) is not None
+        module.fail_json(msg=import_failure_message(params["table"], imported),
+                         **_import_result(module, result, samples, started, changed=changed))
+    return _import_result(module, result, samples, started, changed=True)
+
+
+def _import_result(module, result, samples, started, changed):
+    elapsed = time.monotonic() - started
+    result = dict(result, changed=changed, elapsed_seconds=round(elapsed, 3),
+                  items_per_second=round(result["rows"] / elapsed, 1) if elapsed > 0 else 0.0)
+    if module._diff:
+        totals = Totals()
+        totals.samples = samples
+        counts = dict(written=result["written"], deleted=0, unchanged=0)
+        result["diff"] = diff_of(totals, module.params["table"], counts)
     return result

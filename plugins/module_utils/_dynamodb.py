@@ -46,7 +46,7 @@ class DynamoDBErrorHandler(AWSErrorHandler):
 
     @classmethod
     def _is_missing(cls):
-        return is_boto3_error_code("ResourceNotFoundException")
+        return is_boto3_error_code(["ResourceNotFoundException", "ImportNotFoundException"])
 
 
 def _paged(client, operation, key, **params):
@@ -113,6 +113,34 @@ def list_tags_of_resource(client, arn):
 def scan_page(client, **params):
     """One Scan answer (one page of one segment)."""
     return client.scan(**params)
+
+
+@DynamoDBErrorHandler.common_error_handler("import a table from S3")
+@aws_retry
+def import_table(client, **params):
+    """ImportTable's ImportTableDescription (the import has started: IN_PROGRESS)."""
+    return client.import_table(**params)["ImportTableDescription"]
+
+
+@DynamoDBErrorHandler.list_error_handler("describe the import")
+@aws_retry
+def describe_import(client, import_arn):
+    """DescribeImport's ImportTableDescription, or None when AWS does not know the import."""
+    return client.describe_import(ImportArn=import_arn)["ImportTableDescription"]
+
+
+@DynamoDBErrorHandler.common_error_handler("list the table's imports")
+@aws_retry
+def list_imports(client, table_arn):
+    """ListImports' ImportSummaryList for one table (every page; AWS keeps 90 days of imports)."""
+    summaries = []
+    params = dict(TableArn=table_arn, PageSize=25)
+    while True:
+        page = client.list_imports(**params)
+        summaries.extend(page.get("ImportSummaryList") or [])
+        if not page.get("NextToken"):
+            return summaries
+        params["NextToken"] = page["NextToken"]
 
 
 def table_is_empty(client, name, key_names):

@@ -35,3 +35,18 @@ def get_object(client, bucket, key, if_match=None):
     if if_match:
         params["IfMatch"] = if_match
     return client.get_object(**params)
+
+
+@S3ErrorHandler.common_error_handler("list S3 objects")
+@aws_retry
+def object_keys(client, bucket, prefix, limit=2):
+    """Up to ``limit`` keys of the objects whose key starts with ``prefix`` (one ListObjectsV2 page)."""
+    response = client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=limit)
+    return [entry["Key"] for entry in response.get("Contents") or []]
+
+
+@S3ErrorHandler.list_error_handler("read S3 object metadata")
+@aws_retry
+def head_object(client, bucket, key):
+    """HeadObject's answer (ContentLength, ETag), or None when there is no such object or bucket."""
+    return client.head_object(Bucket=bucket, Key=key)
