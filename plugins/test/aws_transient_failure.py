@@ -11,7 +11,8 @@ version_added: 0.2.0
 description:
   - True when a registered task result failed with an AWS error code that the collection's own modules retry
     (throttling and transient server errors, per service; the list of C(plugins/module_utils/_retry.py)), false for
-    every other result, failed or not.
+    every other result, failed or not. A result whose failure a C(failed_when) turned off counts as failed with
+    its error code, so a task that looks at what a module found, failures included, can retry it too.
   - For tasks that call another collection's module (C(amazon.aws), C(community.aws)) whose own retries do not cover
     those codes, as C(until) of the task, so the collection's roles retry such a module the way its own modules
     retry each AWS call.
@@ -52,7 +53,8 @@ _BOTOCORE_MESSAGE = re.compile(r"An error occurred \(([\w.]+)\) when calling the
 
 def aws_transient_failure(result):
     """True when ``result`` failed with an error code the collection's retry policy retries."""
-    if not isinstance(result, dict) or not result.get("failed"):
+    # a task with failed_when keeps the module's answer ("failed_when_result" tells it was evaluated)
+    if not isinstance(result, dict) or not (result.get("failed") or "failed_when_result" in result):
         return False
     error = result.get("error")
     code = error.get("code") if isinstance(error, dict) else None

@@ -24,6 +24,10 @@ IAM_ROLE_5XX = {
     IAM_ROLE_5XX,
     {"failed": True, "error": {"code": "ThrottlingException"}},
     {"failed": True, "error": {"code": "ProvisionedThroughputExceededException"}},
+    # failed_when: false, as the tables role's look at an existing table: a throttled look is no answer
+    {"failed": False, "failed_when_result": False, "error": {"code": "ThrottlingException"},
+     "msg": "Failed to describe table: An error occurred (ThrottlingException) when calling the DescribeTable "
+            "operation (reached max retries: 2): Rate exceeded"},
     # no error dict: the code is read from botocore's message
     {"failed": True, "msg": "Failed to list backup selections: An error occurred (Throttling) when calling the "
                             "ListRoles operation (reached max retries: 4): Rate exceeded"},
@@ -35,6 +39,8 @@ def test_throttling_and_5xx_failures_are_transient(result):
 @pytest.mark.parametrize("result", [
     {"changed": True},
     dict(IAM_ROLE_5XX, failed=False),
+    {"failed": False, "failed_when_result": False, "table": {"name": "orders"}},
+    {"failed": False, "failed_when_result": False, "error": {"code": "ResourceNotFoundException"}},
     {"failed": True, "error": {"code": "AccessDenied"}},
     {"failed": True, "error": {"code": "LimitExceededException"}},
     {"failed": True, "msg": "table_name: must be 3-255 characters"},
@@ -65,8 +71,7 @@ def _other_collections_tasks():
 @pytest.mark.parametrize("task", list(_other_collections_tasks()))
 def test_every_role_task_of_amazon_aws_or_community_aws_is_run_again_on_a_transient_error(task):
     """These modules retry fewer codes than the collection (not ThrottlingException or InternalServerError for
-    AWS Backup and DynamoDB): a role task calling one runs again on those, unless it never fails."""
-    if task.get("failed_when") is False or str(task.get("failed_when")).strip().lower() == "false":
-        pytest.skip("the task never fails: what it found is looked at afterwards")
+    AWS Backup and DynamoDB): a role task calling one runs again on those, also when its failed_when looks at
+    the failure afterwards."""
     assert task.get("until") == f"{task['register']} is not backupkit.dynamodb.aws_transient_failure"
     assert int(task.get("retries", 0)) >= 3 and int(task.get("delay", 0)) >= 1
