@@ -268,12 +268,20 @@ def main() -> int:
     runs: list[dict[str, Any]] = []
     limits: list[dict[str, Any]] = []
     started = time.monotonic()
+
+    def write_json() -> None:  # after every journey, so an interrupted run keeps what it measured
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(dict(mode="find-limit" if args.find_limit else "seeds", runs=runs,
+                                             limits=limits, seconds=round(time.monotonic() - started, 1),
+                                             load_average=os.getloadavg()), indent=2, default=str))
+
     if args.find_limit:
         for seed in args.seeds:
             limit: dict[str, Any] = dict(seed=seed, throttle_rate=args.throttle_rate, passed=[], first_failing=None)
             for rate in args.limit_rates:
                 run = journey(seed, rate, args.throttle_rate, args.unprocessed_rate, output)
                 runs.append(run)
+                write_json()
                 if run["ok"]:
                     limit["passed"].append(rate)
                     continue
@@ -285,6 +293,7 @@ def main() -> int:
     else:
         for seed in args.seeds:
             runs.append(journey(seed, args.error_rate, args.throttle_rate, args.unprocessed_rate, output))
+            write_json()
     print_table(runs)
     for limit in limits:
         if limit["first_failing"] is None:
@@ -294,10 +303,7 @@ def main() -> int:
                               for f in limit.get("failures", [])) or "left behind: " + json.dumps(limit["left_behind"])
             print(f"seed {limit['seed']}: passed at 5xx {', '.join(f'{r:g}' for r in limit['passed']) or '-'}; "
                   f"first failure at 5xx {limit['first_failing']:g} (throttling {limit['throttle_rate']:g}): {calls}")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(dict(mode="find-limit" if args.find_limit else "seeds", runs=runs, limits=limits,
-                                         seconds=round(time.monotonic() - started, 1),
-                                         load_average=os.getloadavg()), indent=2, default=str))
+    write_json()
     print(f"figures: {args.json}; playbook output: {output}")
     return 0 if all(run["ok"] for run in runs) or args.find_limit else 1
 

@@ -17,7 +17,10 @@ description:
     those codes, as C(until) of the task, so the collection's roles retry such a module the way its own modules
     retry each AWS call.
   - The code is read from the result's C(error.code) (what C(amazon.aws) reports) or, failing that, from the
-    message botocore writes (V(An error occurred \(CODE\) when calling the OPERATION operation)).
+    message botocore writes (V(An error occurred \(CODE\) when calling the OPERATION operation)), in the result's
+    message or, for a module that crashed on the error, in its traceback. A module that crashed without a message
+    (when C(until) is evaluated, ansible-core 2.19 has not attached an uncaught exception's message to the result)
+    counts as transient: its code cannot be read, and running the module again is harmless.
 author:
   - backupkit.dynamodb contributors (!UNKNOWN)
 options:
@@ -59,8 +62,17 @@ def aws_transient_failure(result):
     error = result.get("error")
     code = error.get("code") if isinstance(error, dict) else None
     if not code:
-        match = _BOTOCORE_MESSAGE.search(str(result.get("msg") or ""))
-        code = match.group(1) if match else ""
+        # a module that let botocore's ClientError through crashed: the message is in its traceback
+        for key in ("msg", "exception", "module_stderr", "module_stdout", "stderr"):
+            match = _BOTOCORE_MESSAGE.search(str(result.get(key) or ""))
+            if match:
+                code = match.group(1)
+                break
+    if not code and not result.get("msg") and "exception" in result:
+        # a module that let an exception through (amazon.aws.backup_vault_info's ListBackupVaults does): when
+        # until is evaluated, Ansible has not attached its message yet, so the code cannot be read. Such modules
+        # are read-only or idempotent: running one again costs a few seconds, and a lasting error is reported.
+        return True
     return is_retryable(code)
 
 
