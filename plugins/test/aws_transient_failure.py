@@ -20,7 +20,7 @@ description:
     message botocore writes (V(An error occurred \(CODE\) when calling the OPERATION operation)), in the result's
     message or, for a module that crashed on the error, in its traceback. A module that crashed without a message
     (when C(until) is evaluated, ansible-core 2.19 has not attached an uncaught exception's message to the result)
-    counts as transient: its code cannot be read, and running the module again is harmless.
+    counts as transient, since its code cannot be read and running the module again is harmless.
 author:
   - backupkit.dynamodb contributors (!UNKNOWN)
 options:
