@@ -5,10 +5,11 @@
 
 """Every IAM call of backupkit.dynamodb (private).
 
-Each IAM operation is wrapped once: by amazon.aws where it already has the call
-(``get_iam_role``, ``get_iam_group``, ``get_iam_user``), else here, decorated once with
-amazon.aws's :class:`IAMErrorHandler` (``NoSuchEntity`` is "missing"; it raises
-``AnsibleIAMError``) and once with :data:`aws_retry`.
+Each IAM operation is wrapped once, here, decorated once with amazon.aws's
+:class:`IAMErrorHandler` (``NoSuchEntity`` is "missing"; it raises ``AnsibleIAMError``) and
+once with :data:`aws_retry`. amazon.aws's own ``get_iam_role``, ``get_iam_group`` and
+``get_iam_user`` are not used: their ``AWSRetry.jittered_backoff()`` retries neither IAM's
+``ServiceFailure`` nor ``InternalServerError``, so a 5xx failed the call after botocore's attempts.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
 from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_iam_group
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_iam_role
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_iam_user
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
@@ -33,14 +31,25 @@ def _paged(client, operation, key, **params):
 # --------------------------------------------------------------------------- principals
 
 
+@IAMErrorHandler.list_error_handler("get role")
+@aws_retry
 def get_role(client, name):
-    """IAM GetRole's Role, or None when there is no such role (amazon.aws's get_iam_role)."""
-    return get_iam_role(client, name)
+    """IAM GetRole's Role, or None when there is no such role."""
+    return client.get_role(RoleName=name)["Role"]
 
 
+@IAMErrorHandler.list_error_handler("get group")
+@aws_retry
 def get_group(client, name):
-    """IAM GetGroup's answer with every member (``Group``, ``Users``), or None (amazon.aws's get_iam_group)."""
-    return get_iam_group(client, name)
+    """IAM GetGroup's answer with every member (``Group``, ``Users``), or None."""
+    return client.get_paginator("get_group").paginate(GroupName=name).build_full_result()
+
+
+@IAMErrorHandler.list_error_handler("get user")
+@aws_retry
+def get_user(client, name):
+    """IAM GetUser's User, or None when there is no such user."""
+    return client.get_user(UserName=name)["User"]
 
 
 def get_principal(client, kind, name):
@@ -51,7 +60,7 @@ def get_principal(client, kind, name):
     if kind == "groups":
         entity = (get_group(client, name) or {}).get("Group")
         return entity and {"name": entity["GroupName"], "arn": entity["Arn"]}
-    entity = get_iam_user(client, name, normalize=False)
+    entity = get_user(client, name)
     return entity and {"name": entity["UserName"], "arn": entity["Arn"]}
 
 

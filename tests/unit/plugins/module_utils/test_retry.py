@@ -160,6 +160,46 @@ def test_the_created_by_lookups_retry_aws_backup_throttling(no_waiting):
     assert len(no_waiting) == 1
 
 
+@pytest.mark.parametrize("code", ["InternalServerError", "ServiceFailure", "Throttling"])
+@pytest.mark.parametrize("kind, operation, answer", [
+    ("roles", "get_role", {"Role": {"RoleName": "backup", "Arn": ROLE, "Path": "/", "RoleId": "AROAEXAMPLEID1234567",
+                                    "CreateDate": "2026-12-07T00:00:00Z"}}),
+    ("groups", "get_group", {"Group": {"GroupName": "ops", "Arn": "arn:aws:iam::111122223333:group/ops", "Path": "/",
+                                       "GroupId": "AGPAEXAMPLEID1234567", "CreateDate": "2026-12-07T00:00:00Z"},
+                             "Users": [], "IsTruncated": False}),
+    ("users", "get_user", {"User": {"UserName": "ann", "Arn": "arn:aws:iam::111122223333:user/ann", "Path": "/",
+                                    "UserId": "AIDAEXAMPLEID1234567", "CreateDate": "2026-12-07T00:00:00Z"}}),
+])
+def test_iam_principal_lookups_retry_a_5xx_and_throttling(kind, operation, answer, code, no_waiting):
+    """Issue 17 (benchmarks/faults_journey.py, 5xx 0.4): backup_selection, backup_job and backup_restore failed with
+    'Failed to get role: ... GetRole ... InternalServerError (reached max retries: 2)': amazon.aws's get_iam_role
+    retries only AWSRetry's default codes, without IAM's ServiceFailure or InternalServerError."""
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import get_principal
+
+    iam = client("iam")
+    with Stubber(iam) as stub:
+        stub.add_client_error(operation, service_error_code=code, http_status_code=500 if code != "Throttling" else 400)
+        stub.add_response(operation, answer)
+        name = next(iter(answer.values()))[{"roles": "RoleName", "groups": "GroupName", "users": "UserName"}[kind]]
+        assert get_principal(iam, kind, name)["name"] == name
+        stub.assert_no_pending_responses()
+    assert len(no_waiting) == 1
+
+
+def test_a_missing_role_is_none_and_access_denied_is_reported_at_once(no_waiting):
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import get_role
+
+    iam = client("iam")
+    with Stubber(iam) as stub:
+        stub.add_client_error("get_role", service_error_code="NoSuchEntity", http_status_code=404)
+        assert get_role(iam, "gone") is None
+        stub.add_client_error("get_role", service_error_code="AccessDenied", http_status_code=403)
+        with pytest.raises(AnsibleIAMError) as raised:
+            get_role(iam, "secret")
+        assert _retry.error_code_of(raised.value) == "AccessDenied"
+    assert no_waiting == []
+
+
 # --------------------------------------------------------------------------- error codes
 
 
