@@ -35,11 +35,11 @@ export PATH := $(BIN):$(PATH)
 
 help:
 	@echo "make setup        create .venv from the pinned requirements (runs when they change)"
-	@echo "make test         lint + sanity + every pytest suite (emulator, unit, integration)"
+	@echo "make test         every check at once: lint, sanity, Molecule, the amazon.aws 11 leg, every pytest suite"
 	@echo "make lint         ansible-lint, production profile, offline"
 	@echo "make sanity       ansible-test sanity on a copy of the collection (Python $(SANITY_PYTHON))"
 	@echo "make unit         pytest emulator/tests and tests/unit"
-	@echo "make integration  pytest tests/integration (every target against the emulator)"
+	@echo "make integration  pytest tests/e2e and tests/integration (every target against the emulator)"
 	@echo "make e2e-amazon-aws-11  tests/e2e again, with amazon.aws $(AMAZON_AWS_11_VERSION) first on the collections path"
 	@echo "make molecule     the roles' Molecule scenarios (extensions/molecule/), each against its own emulator"
 	@echo "make docs         the documentation site (antsibull-docs + Sphinx) into $(BUILD_DIR)/docs"
@@ -88,23 +88,24 @@ unit: setup
 	$(PYTEST) $(PYTEST_ARGS) emulator/tests tests/unit
 
 integration: setup
-	$(PYTEST) $(PYTEST_ARGS) tests/integration
-	$(PYTEST) -q -ra -n 0 tests/e2e
+	$(PYTEST) $(PYTEST_ARGS) tests/e2e tests/integration
 
 E2E_JOURNEY := tests/e2e/test_playbooks.py tests/e2e/test_fleet.py tests/e2e/test_awx.py
-# The end-to-end journey (tests/e2e: playbooks setup to cleanup, fleet, AWX runner) against
-# amazon.aws 11: installed with ansible-galaxy into its own collections path, which the e2e
-# tests put first (tests/e2e/conftest.py checks that this is the amazon.aws Ansible finds).
-# community.aws stays the venv's (10.0.0, which accepts amazon.aws >= 10).
+# The end-to-end journey (setup to cleanup, fleet, AWX runner) against amazon.aws 11: installed
+# with ansible-galaxy into its own collections path, which the e2e tests put first
+# (tests/e2e/conftest.py checks that this is the amazon.aws Ansible loads). Tests marked
+# `extended` (drill, the dry-run cleanup, the locked vault) and all but two fleet accounts are
+# left to the main run. community.aws stays the venv's (10.0.0, which accepts amazon.aws >= 10).
 e2e-amazon-aws-11: setup
 	@if [ ! -f "$(AMAZON_AWS_11_TARBALL)" ]; then \
 		echo "== e2e amazon.aws $(AMAZON_AWS_11_VERSION): SKIPPED, $(AMAZON_AWS_11_TARBALL) is absent (set AMAZON_AWS_11_TARBALL=...)"; \
 		exit 0; fi; \
 	rm -rf $(AMAZON_AWS_11_DIR) && \
-	ansible-galaxy collection install --no-deps --force -p $(AMAZON_AWS_11_DIR) "$(AMAZON_AWS_11_TARBALL)" >/dev/null && \
-	echo "== pytest (one process): tests/e2e with amazon.aws $(AMAZON_AWS_11_VERSION) from $(AMAZON_AWS_11_DIR)" && \
+	ansible-galaxy collection install --no-deps --force -p $(AMAZON_AWS_11_DIR) "$(AMAZON_AWS_11_TARBALL)" >/dev/null 2>&1 && \
+	echo "== pytest: $(E2E_JOURNEY) with amazon.aws $(AMAZON_AWS_11_VERSION) from $(AMAZON_AWS_11_DIR)" && \
 	BACKUPKIT_E2E_COLLECTIONS_PATH=$(CURDIR)/$(AMAZON_AWS_11_DIR) BACKUPKIT_E2E_AMAZON_AWS_VERSION=$(AMAZON_AWS_11_VERSION) \
-		$(PYTEST) -q -ra -n 0 -p no:cacheprovider $(E2E_JOURNEY)
+	BACKUPKIT_E2E_FLEET_ACCOUNTS=2 \
+		$(PYTEST) -q -ra -n 2 --dist loadgroup -p no:cacheprovider -m "not extended" $(E2E_JOURNEY)
 
 # antsibull-docs copies the collection and its dependencies with `git ls-files` when they sit in
 # a git work tree; the venv's amazon.aws and community.aws are inside this one but ignored, so
@@ -124,33 +125,11 @@ molecule: setup
 		molecule -c extensions/molecule/config.yml test --all || rc=$$?; \
 		echo "== molecule: $$([ $$rc = 0 ] && echo passed || echo FAILED) in $${SECONDS}s"; exit $$rc
 
-# Every phase runs even when an earlier one failed; the failures are named before the last
-# pytest run, so pytest's summary line closes the output. Exit status: non-zero if any failed.
-# tests/e2e runs first, in one process: each of its files drives one emulator through a
-# sequence of playbook runs; meanwhile the amazon.aws 11 leg runs tests/e2e again in the
-# background, and so does Molecule (its log: build/molecule.log). Then everything else runs in parallel
-# (PYTEST_WORKERS).
+# Every check at once (hacking/check.py): lint + docs-lint, sanity, Molecule, the amazon.aws 11
+# leg and the main pytest run (PYTEST_WORKERS xdist workers over tests/e2e, tests/integration,
+# emulator/tests, tests/unit). Logs in build/check/; the main pytest output is printed last.
 test: setup
-	@failed=""; mkdir -p $(BUILD_DIR); \
-	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
-	$(MAKE) --no-print-directory sanity || failed="$$failed sanity"; \
-	$(MAKE) --no-print-directory docs-lint || failed="$$failed docs-lint"; \
-	echo "== in the background: make e2e-amazon-aws-11 (output below when it ends)"; \
-	( $(MAKE) --no-print-directory e2e-amazon-aws-11 > $(BUILD_DIR)/e2e-amazon-aws-11.log 2>&1; \
-	  echo $$? > $(BUILD_DIR)/e2e-amazon-aws-11.rc ) & matrix=$$!; \
-	echo "== pytest (one process): tests/e2e"; \
-	echo "== in the background: make molecule (output below when it ends)"; \
-	( $(MAKE) --no-print-directory molecule > $(BUILD_DIR)/molecule.log 2>&1; \
-	  echo $$? > $(BUILD_DIR)/molecule.rc ) & roles=$$!; \
-	$(PYTEST) -q -ra -n 0 tests/e2e || failed="$$failed e2e"; \
-	wait $$roles; tail -n 40 $(BUILD_DIR)/molecule.log; \
-	[ "$$(cat $(BUILD_DIR)/molecule.rc)" = 0 ] || failed="$$failed molecule"; \
-	wait $$matrix; cat $(BUILD_DIR)/e2e-amazon-aws-11.log; \
-	[ "$$(cat $(BUILD_DIR)/e2e-amazon-aws-11.rc)" = 0 ] || failed="$$failed e2e-amazon-aws-11"; \
-	if [ -n "$$failed" ]; then echo "== FAILED:$$failed (the last pytest run follows)"; fi; \
-	echo "== pytest ($(PYTEST_WORKERS) workers): emulator/tests tests/unit tests/integration"; \
-	$(PYTEST) $(PYTEST_ARGS) emulator/tests tests/unit tests/integration || exit $$?; \
-	test -z "$$failed"
+	@$(BIN)/python hacking/check.py --workers $(PYTEST_WORKERS)
 
 # --- running ----------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """backupkit-emulator: a local AWS endpoint for backupkit.dynamodb.
 
-moto, extended in moto's own style with the AWS Backup operations moto lacks,
-AWS's behaviour where moto differs and our collection meets it, and faults and
-latency on demand. Not shipped in the collection.
+moto, extended with the AWS Backup operations moto lacks, AWS's behaviour where
+moto differs and our collection meets it, and faults and latency on demand. Not
+shipped in the collection. Every change to a moto class is an ``extend.extend``
+call in one of the ``install()`` functions run here; the clock routes moto's
+``utcnow`` (``clock.py``).
 """
 
 from __future__ import annotations
@@ -14,15 +16,6 @@ __all__ = ["install"]
 
 _installed = False
 _lock = threading.Lock()
-
-
-def _cache_module_list() -> None:
-    """moto's server lists its package directory (a listdir and ~200 stats) on every request to
-    route it; the list cannot change while the server runs, so it is read once."""
-    from moto import backends
-
-    modules = tuple(backends.list_of_moto_modules())
-    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
 
 
 def install() -> None:
@@ -37,9 +30,9 @@ def install() -> None:
         from . import clock
 
         clock.install()  # first: every module imported after this takes the clock's utcnow
-        from . import backup, dynamodb, dynamodb_batch, iam, kms, sts
+        from . import backup, dynamodb, dynamodb_batch, iam, kms, routing, sts
 
-        _cache_module_list()
+        routing.install()
         backup.install()
         dynamodb.install()
         dynamodb_batch.install()

@@ -17,6 +17,16 @@ What AWS does and moto 5.2.5 does not:
   ``ListBackups`` lists them only for ``BackupType`` ``AWS_BACKUP`` or ``ALL``
   (its default is ``USER``), and they are ``CREATING`` until the backup job ends.
 
+Speed, not behaviour: moto's ``Backup`` deep-copies its table, and AWS Backup's
+scheduler takes one backup per table per rule run. A backup holds a *frozen copy*
+(:func:`frozen_copy`): one deep copy of the table and its item bytes, shared by
+every backup taken while no request changed any table. Every AWS request that
+is not a read (:func:`request_may_write`, counted by the request pipeline in
+``faults.py``) moves :data:`WRITES` on, after it ran, so the next backup copies
+the table again and sees the change. Nothing modifies a frozen copy: restores
+copy what they take from it (moto's ``RestoredTable`` deep-copies items,
+indexes, schema and throughput; ours copies encryption and tags).
+
 The AWS Backup model (``backup/jobs.py``) uses :func:`take_snapshot`,
 :func:`register_snapshot` and :func:`restore_snapshot` from here.
 """
@@ -25,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import re
+import weakref
 from datetime import datetime, timezone
 from typing import Any
 
@@ -32,20 +43,26 @@ from moto.core.utils import unix_time, utcnow
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Backup, RestoredPITTable, RestoredTable, Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal import mock_random
 
+from .extend import extend, moto
+
 __all__ = [
-    "BackupkitBackup",
-    "BackupkitRestoredPITTable",
-    "BackupkitRestoredTable",
+    "BackupExtension",
+    "DynamoHandlerExtension",
+    "ItemExtension",
+    "RestoredPITTableExtension",
+    "RestoredTableExtension",
+    "TableExtension",
+    "frozen_copy",
     "install",
+    "note_write",
     "register_snapshot",
+    "request_may_write",
     "restore_snapshot",
-    "snapshot_size_bytes",
     "take_snapshot",
 ]
-
-_installed = False
 
 #: moto's limit for an item (AWS documents 400 KB; moto measured 409-410 KB and checks 405,000 bytes).
 ITEM_SIZE_LIMIT = 405000
@@ -64,14 +81,16 @@ BACKUP_TYPE_FILTER = {
 # --------------------------------------------------------------------------- #
 
 
-def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+class ItemExtension(Item):
     """moto's ``Item.__init__`` with one size check (moto's ``Item.size``) instead of one per attribute."""
-    self.hash_key = hash_key
-    self.range_key = range_key
-    self.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
-    dict.update(self.attrs, ((key, DynamoType(value)) for key, value in attrs.items()))
-    if self.size() > ITEM_SIZE_LIMIT:
-        raise ItemSizeTooLarge
+
+    def __init__(self, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        self.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.update(self.attrs, ((key, DynamoType(value)) for key, value in attrs.items()))
+        if self.size() > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
 
 
 # --------------------------------------------------------------------------- #
@@ -79,28 +98,20 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
 # --------------------------------------------------------------------------- #
 
 
-def _patch_table_id(table_cls: type) -> None:
-    """Give every table a TableId at creation and show it in DescribeTable."""
-    if getattr(table_cls, "_backupkit_table_id", False):
-        return
-    original_init = table_cls.__init__
-    original_describe = table_cls.describe
+class TableExtension(Table):
+    """Every table gets a TableId at creation, and DescribeTable shows it."""
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        moto(Table, self).__init__(*args, **kwargs)
         self.table_id = str(mock_random.uuid4())
 
-    def describe(self: Any, base_key: str = "TableDescription") -> dict[str, Any]:
-        result = original_describe(self, base_key=base_key)
+    def describe(self, base_key: str = "TableDescription") -> dict[str, Any]:
+        result = moto(Table, self).describe(base_key=base_key)
         table_id = getattr(self, "table_id", None)
         if table_id is None:  # a table created before install()
             table_id = self.table_id = str(mock_random.uuid4())
         result[base_key]["TableId"] = table_id
         return result
-
-    table_cls.__init__ = __init__
-    table_cls.describe = describe
-    table_cls._backupkit_table_id = True
 
 
 # --------------------------------------------------------------------------- #
@@ -108,17 +119,33 @@ def _patch_table_id(table_cls: type) -> None:
 # --------------------------------------------------------------------------- #
 
 
-class BackupkitBackup(Backup):
+class BackupExtension(Backup):
     """moto's DynamoDB Backup with TableId in summaries and an availability time.
 
     ``available_at`` (naive UTC) makes the backup ``CREATING`` until then, as an
     AWS Backup job's DynamoDB backup is until the job completes.
     """
 
-    def __init__(self, *args: Any, available_at: datetime | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        account_id: str,
+        region_name: str,
+        name: str,
+        table: Any,
+        status: str | None = None,
+        type_: str | None = None,
+        available_at: datetime | None = None,
+    ):
+        # moto's Backup.__init__, with the table's frozen copy in place of a deep copy of its own
         self.available_at = available_at
-        super().__init__(*args, **kwargs)
-        self.size_bytes = snapshot_size_bytes(self)
+        self.region_name = region_name
+        self.account_id = account_id
+        self.name = name
+        self.table, self.size_bytes = frozen_copy(table)
+        self.status = status or "AVAILABLE"
+        self.type = type_ or "USER"
+        self.creation_date_time = utcnow()
+        self.identifier = self._make_identifier()
 
     @property
     def status(self) -> str:
@@ -132,20 +159,74 @@ class BackupkitBackup(Backup):
 
     @property
     def details(self) -> dict[str, Any]:  # type: ignore[override]
-        return dict(super().details, BackupSizeBytes=self.size_bytes)
+        return dict(moto(Backup, self).details, BackupSizeBytes=self.size_bytes)
 
     @property
     def summary(self) -> dict[str, Any]:  # type: ignore[override]
-        result = dict(super().summary, BackupSizeBytes=self.size_bytes)
+        result = dict(moto(Backup, self).summary, BackupSizeBytes=self.size_bytes)
         table_id = getattr(self.table, "table_id", None)
         if table_id:
             result["TableId"] = table_id
         return result
 
 
-def take_snapshot(ddb_backend: Any, table: Any, name: str, available_at: datetime) -> BackupkitBackup:
+# --------------------------------------------------------------------------- #
+# Frozen copies: one deep copy of a table shared by the backups taken while it is unchanged
+# --------------------------------------------------------------------------- #
+
+#: How many requests that may have changed a table have been answered (process-wide, moved under clock.LOCK).
+WRITES = 0
+# table -> (WRITES when copied, the copy, its item bytes); weak, so a deleted table's entry goes with it
+_FROZEN: "weakref.WeakKeyDictionary[Any, tuple[int, Any, int]]" = weakref.WeakKeyDictionary()
+
+#: DynamoDB operations that change no table (every other DynamoDB operation may).
+DYNAMODB_READS = frozenset({
+    "BatchGetItem", "DescribeBackup", "DescribeContinuousBackups", "DescribeContributorInsights",
+    "DescribeEndpoints", "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings",
+    "DescribeImport", "DescribeKinesisStreamingDestination", "DescribeLimits", "DescribeTable",
+    "DescribeTableReplicaAutoScaling", "DescribeTimeToLive", "GetItem", "GetResourcePolicy",
+    "ListBackups", "ListContributorInsights", "ListExports", "ListGlobalTables", "ListImports",
+    "ListTables", "ListTagsOfResource", "Query", "Scan", "TransactGetItems",
+})
+
+
+def request_may_write(service: str | None, operation: str | None, method: str) -> bool:
+    """Whether an AWS request may have changed a DynamoDB table: anything but a read.
+
+    GET and HEAD requests read (REST services); DynamoDB's reads are :data:`DYNAMODB_READS`.
+    Every other request counts as a write, whatever the service: the Resource Groups Tagging
+    API tags tables, PartiQL statements name their tables in text, a table name may be an ARN.
+    Counting too many only costs a copy.
+    """
+    if method in ("GET", "HEAD"):
+        return False
+    return not (service == "dynamodb" and operation in DYNAMODB_READS)
+
+
+def note_write() -> None:
+    """A request that may have changed a table was answered: later backups copy tables afresh."""
+    global WRITES
+    WRITES += 1
+
+
+def frozen_copy(table: Any) -> tuple[Any, int]:
+    """A deep copy of ``table`` as it is now, and the bytes of its items as DynamoDB counts them.
+
+    The same copy is handed to every backup taken while no request may have changed a table
+    (:func:`note_write`); callers never modify it.
+    """
+    cached = _FROZEN.get(table)
+    if cached is not None and cached[0] == WRITES:
+        return cached[1], cached[2]
+    frozen = copy.deepcopy(table)
+    size = sum(item.size() for item in frozen.all_items())
+    _FROZEN[table] = (WRITES, frozen, size)
+    return frozen, size
+
+
+def take_snapshot(ddb_backend: Any, table: Any, name: str, available_at: datetime) -> Any:
     """Copy ``table`` now, as the DynamoDB backup an AWS Backup job makes (not yet registered)."""
-    return BackupkitBackup(
+    return Backup(
         ddb_backend.account_id,
         ddb_backend.region_name,
         name,
@@ -165,17 +246,12 @@ def unregister_snapshot(ddb_backend: Any, snapshot: Any) -> None:
     ddb_backend.backups.pop(snapshot.arn, None)
 
 
-def snapshot_size_bytes(snapshot: Any) -> int:
-    """Bytes of item data in the snapshot, as DynamoDB counts item sizes."""
-    return sum(item.size() for item in snapshot.table.all_items())
-
-
 # --------------------------------------------------------------------------- #
 # Restored tables
 # --------------------------------------------------------------------------- #
 
 
-class BackupkitRestoredTable(RestoredTable):
+class RestoredTableExtension(RestoredTable):
     """A table restored from a backup, as DynamoDB restores one.
 
     Kept from the source (as at backup time): key schema, attribute definitions,
@@ -196,7 +272,7 @@ class BackupkitRestoredTable(RestoredTable):
         tags: list[dict[str, str]] | None = None,
         ready_at: datetime | None = None,
     ):
-        super().__init__(name, account_id=account_id, region=region, backup=backup)
+        moto(RestoredTable, self).__init__(name, account_id=account_id, region=region, backup=backup)
         source = backup.table
         self.billing_mode = source.billing_mode
         if sse_specification is None:
@@ -212,7 +288,7 @@ class BackupkitRestoredTable(RestoredTable):
         return bool(self.ready_at and utcnow() < self.ready_at)
 
     def describe(self, base_key: str = "TableDescription") -> dict[str, Any]:
-        result = super().describe(base_key=base_key)
+        result = moto(RestoredTable, self).describe(base_key=base_key)
         description = result[base_key]
         if self.restore_in_progress:
             description["TableStatus"] = "CREATING"
@@ -225,11 +301,11 @@ class BackupkitRestoredTable(RestoredTable):
         return result
 
 
-class BackupkitRestoredPITTable(RestoredPITTable):
+class RestoredPITTableExtension(RestoredPITTable):
     """A point-in-time restore: billing mode and encryption come from the source table, as in AWS."""
 
     def __init__(self, name: str, account_id: str, region: str, source: Any):
-        super().__init__(name, account_id=account_id, region=region, source=source)
+        moto(RestoredPITTable, self).__init__(name, account_id=account_id, region=region, source=source)
         self.billing_mode = source.billing_mode
         self.sse_specification = copy.deepcopy(getattr(source, "sse_specification", None))
 
@@ -252,7 +328,7 @@ def restore_snapshot(
 
     if target_table_name in ddb_backend.tables:
         raise TableAlreadyExistsException(target_table_name)
-    table = BackupkitRestoredTable(
+    table = RestoredTable(
         target_table_name,
         account_id=ddb_backend.account_id,
         region=ddb_backend.region_name,
@@ -282,64 +358,12 @@ def _epoch(value: Any) -> float | None:
     return float(value)
 
 
-def _list_backups(self: Any) -> Any:
-    """ListBackups with AWS's BackupType filter (default USER), time range and paging."""
-    from moto.dynamodb.exceptions import MockValidationException
-    from moto.dynamodb.responses import DynamoResult
-
-    body = self.body
-    backup_type = body.get("BackupType") or "USER"
-    if backup_type not in BACKUP_TYPE_FILTER:
-        raise MockValidationException(
-            f"1 validation error detected: Value '{backup_type}' at 'backupType' failed to satisfy "
-            "constraint: Member must satisfy enum value set: [USER, SYSTEM, AWS_BACKUP, ALL]"
-        )
-    wanted = BACKUP_TYPE_FILTER[backup_type]
-    lower = _epoch(body.get("TimeRangeLowerBound"))
-    upper = _epoch(body.get("TimeRangeUpperBound"))
-    backups = []
-    for backup in self.dynamodb_backend.list_backups(body.get("TableName")):
-        created = unix_time(backup.creation_date_time)
-        if backup.type not in wanted:
-            continue
-        if lower is not None and created < lower:
-            continue
-        if upper is not None and created >= upper:
-            continue
-        backups.append(backup)
-    start = 0
-    exclusive_start = body.get("ExclusiveStartBackupArn")
-    if exclusive_start:
-        arns = [backup.arn for backup in backups]
-        start = arns.index(exclusive_start) + 1 if exclusive_start in arns else len(backups)
-    limit = body.get("Limit")
-    page = backups[start : start + int(limit)] if limit else backups[start:]
-    response: dict[str, Any] = {"BackupSummaries": [backup.summary for backup in page]}
-    if limit and start + int(limit) < len(backups):
-        response["LastEvaluatedBackupArn"] = page[-1].arn
-    return DynamoResult(response)
-
-
 #: DeleteBackup's answer for a backup AWS Backup made: it is deleted through AWS Backup
 #: (DeleteRecoveryPoint or the rule's lifecycle), never through DynamoDB.
 AWS_BACKUP_DELETE_MESSAGE = (
     "Backup {arn} was created by AWS Backup and can only be deleted through AWS Backup "
     "(DeleteRecoveryPoint)."
 )
-
-
-def _delete_backup(self: Any) -> Any:
-    """DeleteBackup refuses a backup AWS Backup manages (BackupType AWS_BACKUP), as AWS does."""
-    from moto.dynamodb.exceptions import MockValidationException
-
-    arn = self.body.get("BackupArn")
-    backup = self.dynamodb_backend.backups.get(arn) if arn else None
-    if backup is not None and getattr(backup, "type", None) == "AWS_BACKUP":
-        raise MockValidationException(AWS_BACKUP_DELETE_MESSAGE.format(arn=arn))
-    return _original_delete_backup(self)
-
-
-_original_delete_backup: Any = None
 
 
 # CreateTable's TableName as AWS constrains it (3-255 of [a-zA-Z0-9_.-]).
@@ -362,35 +386,72 @@ def table_name_errors(name: Any) -> list[str]:
     return errors
 
 
-def _create_table(original: Any) -> Any:
-    def create_table(self: Any) -> Any:
+class DynamoHandlerExtension(DynamoHandler):
+    """DynamoDB requests: ListBackups filters and pages as AWS does, DeleteBackup refuses AWS Backup's
+    backups, CreateTable refuses a name AWS refuses."""
+
+    def list_backups(self) -> Any:
+        """ListBackups with AWS's BackupType filter (default USER), time range and paging."""
+        from moto.dynamodb.exceptions import MockValidationException
+        from moto.dynamodb.responses import DynamoResult
+
+        body = self.body
+        backup_type = body.get("BackupType") or "USER"
+        if backup_type not in BACKUP_TYPE_FILTER:
+            raise MockValidationException(
+                f"1 validation error detected: Value '{backup_type}' at 'backupType' failed to satisfy "
+                "constraint: Member must satisfy enum value set: [USER, SYSTEM, AWS_BACKUP, ALL]"
+            )
+        wanted = BACKUP_TYPE_FILTER[backup_type]
+        lower = _epoch(body.get("TimeRangeLowerBound"))
+        upper = _epoch(body.get("TimeRangeUpperBound"))
+        backups = []
+        for backup in self.dynamodb_backend.list_backups(body.get("TableName")):
+            created = unix_time(backup.creation_date_time)
+            if backup.type not in wanted:
+                continue
+            if lower is not None and created < lower:
+                continue
+            if upper is not None and created >= upper:
+                continue
+            backups.append(backup)
+        start = 0
+        exclusive_start = body.get("ExclusiveStartBackupArn")
+        if exclusive_start:
+            arns = [backup.arn for backup in backups]
+            start = arns.index(exclusive_start) + 1 if exclusive_start in arns else len(backups)
+        limit = body.get("Limit")
+        page = backups[start : start + int(limit)] if limit else backups[start:]
+        response: dict[str, Any] = {"BackupSummaries": [backup.summary for backup in page]}
+        if limit and start + int(limit) < len(backups):
+            response["LastEvaluatedBackupArn"] = page[-1].arn
+        return DynamoResult(response)
+
+    def delete_backup(self) -> Any:
+        """DeleteBackup refuses a backup AWS Backup manages (BackupType AWS_BACKUP), as AWS does."""
+        from moto.dynamodb.exceptions import MockValidationException
+
+        arn = self.body.get("BackupArn")
+        backup = self.dynamodb_backend.backups.get(arn) if arn else None
+        if backup is not None and getattr(backup, "type", None) == "AWS_BACKUP":
+            raise MockValidationException(AWS_BACKUP_DELETE_MESSAGE.format(arn=arn))
+        return moto(DynamoHandler, self).delete_backup()
+
+    def create_table(self) -> Any:
         from moto.dynamodb.exceptions import MockValidationException
 
         errors = table_name_errors(self.body.get("TableName", ""))
         if errors:
             count = f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
             raise MockValidationException(count + "; ".join(errors))
-        return original(self)
-    return create_table
+        return moto(DynamoHandler, self).create_table()
 
 
 def install() -> None:
-    """Patch moto's DynamoDB models and responses (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    import moto.dynamodb.models as ddb_models
-    from moto.dynamodb.responses import DynamoHandler
-
-    _patch_table_id(Table)
-    Item.__init__ = _item_init  # type: ignore[method-assign]
-    # The backend creates these by their module-level names.
-    ddb_models.RestoredTable = BackupkitRestoredTable
-    ddb_models.RestoredPITTable = BackupkitRestoredPITTable
-    ddb_models.Backup = BackupkitBackup
-    DynamoHandler.list_backups = _list_backups
-    global _original_delete_backup
-    _original_delete_backup = DynamoHandler.delete_backup
-    DynamoHandler.delete_backup = _delete_backup
-    DynamoHandler.create_table = _create_table(DynamoHandler.create_table)
-    _installed = True
+    """Extend moto's DynamoDB models and request handler (idempotent)."""
+    extend(Item, ItemExtension)
+    extend(Table, TableExtension)
+    extend(Backup, BackupExtension)
+    extend(RestoredTable, RestoredTableExtension)
+    extend(RestoredPITTable, RestoredPITTableExtension)
+    extend(DynamoHandler, DynamoHandlerExtension)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Callable
+from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
@@ -50,6 +50,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler, validate_put_has_empty_keys
 
+from .extend import extend, moto
 from .settings import SETTINGS
 
 MAX_REQUESTS = 25
@@ -264,35 +265,25 @@ def parse_batch_write_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _parse_parameters(original: Callable[..., None]) -> Callable[..., None]:
-    def parse_parameters(self: DynamoHandler, request: Any) -> None:
+class BatchWriteHandlerExtension(DynamoHandler):
+    """BatchWriteItem as AWS does it (:func:`batch_write_item`), its body read by :func:`parse_batch_write_body`."""
+
+    def parse_parameters(self, request: Any) -> None:
         if self._get_action() == "BatchWriteItem":
             try:
                 self.params = parse_batch_write_body(request.data)
                 return
             except (ValueError, TypeError, AttributeError, KeyError, binascii.Error):
                 pass  # moto's parser decides what an unusual body means
-        original(self, request)
+        moto(DynamoHandler, self).parse_parameters(request)
 
-    parse_parameters._backupkit_original = original  # type: ignore[attr-defined]
-    return parse_parameters
-
-
-def _patched(original: Callable[[DynamoHandler], Any]) -> Callable[[DynamoHandler], Any]:
-    def patched(self: DynamoHandler) -> ActionResult:
+    def batch_write_item(self) -> ActionResult:
         return batch_write_item(self)
-
-    patched.__doc__ = batch_write_item.__doc__
-    patched._backupkit_original = original  # type: ignore[attr-defined]
-    return patched
 
 
 def install() -> None:
-    """Replace moto's DynamoHandler.batch_write_item (idempotent)."""
-    if not hasattr(DynamoHandler.batch_write_item, "_backupkit_original"):
-        DynamoHandler.batch_write_item = _patched(DynamoHandler.batch_write_item)  # type: ignore[method-assign]
-    if not hasattr(DynamoHandler.parse_parameters, "_backupkit_original"):
-        DynamoHandler.parse_parameters = _parse_parameters(DynamoHandler.parse_parameters)  # type: ignore[method-assign]
+    """Extend moto's DynamoHandler with BatchWriteItem as AWS does it (idempotent)."""
+    extend(DynamoHandler, BatchWriteHandlerExtension)
 
 
 def unprocessed_count(response: dict[str, Any]) -> int:
@@ -301,6 +292,7 @@ def unprocessed_count(response: dict[str, Any]) -> int:
 
 
 __all__ = [
+    "BatchWriteHandlerExtension",
     "ProvisionedThroughputExceeded",
     "batch_write_item",
     "install",

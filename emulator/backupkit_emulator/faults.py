@@ -27,7 +27,9 @@ Every AWS request is handled holding ``clock.LOCK`` (after the injected latency,
 so slow requests still overlap), after the scheduler has run what fell due. An
 exception that escapes moto, or an HTML error page moto's Flask app makes of
 one, answers HTTP 500 in the service's own error shape (``InternalFailure`` for
-query/XML services, ``InternalServerError`` for JSON ones), never HTML.
+query/XML services, ``InternalServerError`` for JSON ones), never HTML. A request
+that may have changed a DynamoDB table (anything but a read) is noted once answered,
+so that later backups copy the table again (``dynamodb.frozen_copy``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from .clock import CLOCK, LOCK
+from .dynamodb import note_write, request_may_write
 from .settings import SETTINGS, Settings
 
 CONTROL_PREFIX = "/_backupkit/"
@@ -203,6 +206,7 @@ class FaultMiddleware:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 
+        may_write = request_may_write(service, operation_of(environ), environ.get("REQUEST_METHOD", "GET"))
         with LOCK:
             try:
                 CLOCK.catch_up()
@@ -215,6 +219,9 @@ class FaultMiddleware:
                         close()
             except Exception as exc:  # noqa: BLE001 - answered as AWS answers an internal failure
                 return self._internal_failure(environ, start_response, service, exc)
+            finally:
+                if may_write:
+                    note_write()  # later backups copy the tables again (dynamodb.frozen_copy)
         status, headers = captured.get("status", "500 Internal Server Error"), captured.get("headers", [])
         content_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
         if status.startswith("500") and "html" in content_type:

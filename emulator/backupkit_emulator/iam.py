@@ -24,13 +24,14 @@ with :func:`principal_policies` from here.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from moto.core.responses import ActionResult
 from moto.iam.exceptions import InvalidInput, NotFoundException
 from moto.iam.models import IAMBackend, iam_backends
 from moto.iam.responses import IamResponse
 
+from .extend import extend, moto
 from .iam_policy import (
     EXPLICIT_DENY,
     IMPLICIT_DENY,
@@ -266,11 +267,11 @@ def paginate(results: list[dict[str, Any]], max_items: int | None, marker: str |
     return response
 
 
-# --- backend and response methods (added to moto's classes by install()) -------
+# --- backend and response methods (moto's classes take them in install()) -------
 
 
-class IamSimulationBackendMixin:
-    """IAMBackend methods for the two Simulate* operations."""
+class IAMBackendExtension(IAMBackend):
+    """IAMBackend: the two Simulate* operations, and AWS managed policies built once (``_init_aws_policies``)."""
 
     def simulate_principal_policy(
         self,
@@ -309,8 +310,33 @@ class IamSimulationBackendMixin:
         results = simulate(input_policies(policy_input_list), boundary, action_names, resource_arns, context)
         return paginate(results, max_items, marker)
 
+    # --- AWS managed policies, built once ---------------------------------------------
 
-class IamSimulationResponseMixin:
+    def _init_aws_policies(self) -> list[Any]:
+        """AWS's managed policies for one account: copies of policies built once per partition.
+
+        moto builds every AWS managed policy (about 1,600, parsed from JSON) for each account and
+        partition it creates an IAM backend for, and again on every reset: 0.16 s a backend, six
+        backends an account. An AWS managed policy is the same in every account (its id, path,
+        document and versions are AWS's); what an account changes is its attachment count (and tags).
+        So each account gets shallow copies with a count of its own, a few milliseconds for all.
+        """
+        templates = _AWS_POLICY_TEMPLATES.get(self.region_name)
+        if templates is None:
+            templates = _AWS_POLICY_TEMPLATES[self.region_name] = moto(IAMBackend, self)._init_aws_policies()
+        own = {"account_id": self.account_id, "attachment_count": 0, "tags": {}}
+        policies = []
+        for template in templates:
+            policy = object.__new__(type(template))
+            policy.__dict__.update(template.__dict__, **own)
+            policy.tags = {}
+            # AWS refuses new versions of its own policies: the versions can be shared.
+            policy.versions = list(template.versions)
+            policies.append(policy)
+        return policies
+
+
+class IamResponseExtension(IamResponse):
     """IamResponse handlers: request parameters in, SimulatePolicyResponse out."""
 
     def simulate_principal_policy(self) -> ActionResult:
@@ -359,44 +385,11 @@ class IamSimulationResponseMixin:
         }
 
 
-# --- AWS managed policies, built once --------------------------------------------
-
+#: partition -> AWS's managed policies as moto built them for the first account (templates for the others)
 _AWS_POLICY_TEMPLATES: dict[str, list[Any]] = {}
-_moto_init_aws_policies: Callable[[IAMBackend], list[Any]] = IAMBackend._init_aws_policies
-
-
-def _init_aws_policies(backend: IAMBackend) -> list[Any]:
-    """AWS's managed policies for one account: copies of policies built once per partition.
-
-    moto builds every AWS managed policy (about 1,600, parsed from JSON) for each account and
-    partition it creates an IAM backend for, and again on every reset: 0.16 s a backend, six
-    backends an account. An AWS managed policy is the same in every account (its id, path,
-    document and versions are AWS's); what an account changes is its attachment count (and tags).
-    So each account gets shallow copies with a count of its own, a few milliseconds for all.
-    """
-    templates = _AWS_POLICY_TEMPLATES.get(backend.region_name)
-    if templates is None:
-        templates = _AWS_POLICY_TEMPLATES[backend.region_name] = _moto_init_aws_policies(backend)
-    own = {"account_id": backend.account_id, "attachment_count": 0, "tags": {}}
-    policies = []
-    for template in templates:
-        policy = object.__new__(type(template))
-        policy.__dict__.update(template.__dict__, **own)
-        policy.tags = {}
-        # AWS refuses new versions of its own policies: the versions can be shared.
-        policy.versions = list(template.versions)
-        policies.append(policy)
-    return policies
-
-
-def _copy_methods(source: type, target: type) -> None:
-    for name, value in vars(source).items():
-        if callable(value) and not name.startswith("__"):
-            setattr(target, name, value)
 
 
 def install() -> None:
-    """Add the Simulate* operations to moto's IAM backend and response classes (idempotent)."""
-    _copy_methods(IamSimulationBackendMixin, IAMBackend)
-    IAMBackend._init_aws_policies = _init_aws_policies  # type: ignore[method-assign]
-    _copy_methods(IamSimulationResponseMixin, IamResponse)
+    """Extend moto's IAM backend and response classes with the Simulate* operations (idempotent)."""
+    extend(IAMBackend, IAMBackendExtension)
+    extend(IamResponse, IamResponseExtension)

@@ -1,4 +1,4 @@
-"""Run-time settings of the emulator: faults, latency and job timing.
+"""Run-time settings of the emulator: faults, latency, job timing and IAM propagation.
 
 One process-wide :data:`SETTINGS` object is read by the fault middleware, the
 DynamoDB patches and the AWS Backup job model. It can be changed at start-up
@@ -28,6 +28,8 @@ class Settings:
     seed: int | None = None
     job_seconds: float = 1.0
     iam_enforce: bool = False
+    #: seconds (on the virtual clock) after a role's creation during which AWS Backup cannot assume it yet
+    iam_propagation_seconds: float = 0.0
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from moto.core.exceptions import AccessDeniedError
 from moto.iam.exceptions import NotFoundException
@@ -46,6 +46,7 @@ from moto.sts.exceptions import STSValidationError
 from moto.sts.models import STSBackend, sts_backends
 from moto.sts.responses import TokenResponse
 
+from .extend import extend, moto
 from .iam_policy import action_matches, as_list, conditions_hold, normalise_context
 
 ACTION = "sts:AssumeRole"
@@ -243,37 +244,27 @@ def _find_role(role_arn: str) -> Any | None:
         return None
 
 
-def _patched_assume_role(original: Callable[[TokenResponse], Any]) -> Callable[[TokenResponse], Any]:
-    def assume_role(self: TokenResponse) -> Any:
+class TokenResponseExtension(TokenResponse):
+    """AssumeRole checks that the role exists and that its trust policy admits the caller."""
+
+    def assume_role(self) -> Any:
         check_assume_role(self)
-        return original(self)
-
-    assume_role.__doc__ = original.__doc__
-    assume_role._backupkit_original = original  # type: ignore[attr-defined]
-    return assume_role
+        return moto(TokenResponse, self).assume_role()
 
 
-def _patched_get_caller_identity(
-    original: Callable[..., tuple[str, str, str]],
-) -> Callable[..., tuple[str, str, str]]:
-    def get_caller_identity(self: STSBackend, access_key_id: str, region: str) -> tuple[str, str, str]:
-        user_id, arn, account_id = original(self, access_key_id, region)
+class STSBackendExtension(STSBackend):
+    """GetCallerIdentity of keys moto does not know answers the account's root user, as AWS does."""
+
+    def get_caller_identity(self, access_key_id: str, region: str) -> tuple[str, str, str]:
+        user_id, arn, account_id = moto(STSBackend, self).get_caller_identity(access_key_id, region)
         if arn.endswith(":user/moto"):
             # moto's placeholder for keys it does not know: AWS answers the root user.
             root = root_caller(account_id, self.partition)
             return account_id, root.arn, account_id
         return user_id, arn, account_id
 
-    get_caller_identity._backupkit_original = original  # type: ignore[attr-defined]
-    return get_caller_identity
-
 
 def install() -> None:
-    """Patch moto's STS AssumeRole (existence + trust) and GetCallerIdentity (root)."""
-    if not hasattr(TokenResponse.assume_role, "_backupkit_original"):
-        TokenResponse.assume_role = _patched_assume_role(TokenResponse.assume_role)  # type: ignore[method-assign]
-    if not hasattr(STSBackend.get_caller_identity, "_backupkit_original"):
-        STSBackend.get_caller_identity = _patched_get_caller_identity(  # type: ignore[method-assign]
-            STSBackend.get_caller_identity
-        )
-
+    """Extend moto's STS AssumeRole (existence + trust) and GetCallerIdentity (root); idempotent."""
+    extend(TokenResponse, TokenResponseExtension)
+    extend(STSBackend, STSBackendExtension)

@@ -6,6 +6,7 @@ import re
 from typing import Any, Callable
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import make_role
 
@@ -230,6 +231,63 @@ def test_invalid_plans_are_refused(backup: Any, bad_input: dict[str, Any]) -> No
         backup.create_backup_plan(BackupPlan=bad_input)
     assert error_code(exc) == "InvalidParameterValueException"
     assert backup.list_backup_plans()["BackupPlansList"] == []
+
+
+def test_a_start_window_under_60_minutes_is_refused_at_create_and_update(backup: Any) -> None:
+    for minutes in (59, 0):
+        with pytest.raises(ClientError) as exc:
+            backup.create_backup_plan(BackupPlan=plan_input(StartWindowMinutes=minutes))
+        assert error_code(exc) == "InvalidParameterValueException"
+        assert "StartWindowMinutes" in exc.value.response["Error"]["Message"]
+    assert backup.list_backup_plans()["BackupPlansList"] == []
+
+    plan_id = backup.create_backup_plan(BackupPlan=plan_input(StartWindowMinutes=60))["BackupPlanId"]
+    with pytest.raises(ClientError) as exc:
+        backup.update_backup_plan(BackupPlanId=plan_id, BackupPlan=plan_input(StartWindowMinutes=30))
+    assert error_code(exc) == "InvalidParameterValueException"
+    [rule] = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"]
+    assert rule["StartWindowMinutes"] == 60
+    assert len(backup.list_backup_plan_versions(BackupPlanId=plan_id)["BackupPlanVersionsList"]) == 1
+
+
+VAULT_ARN = "arn:aws:backup:eu-west-1:210987654321:backup-vault:copies"
+
+
+@pytest.mark.parametrize("rule, code, words", [
+    ({"CopyActions": [{"DestinationBackupVaultArn": "not-an-arn"}]}, "InvalidParameterValueException",
+     "DestinationBackupVaultArn 'not-an-arn'"),
+    ({"CopyActions": [{"DestinationBackupVaultArn": "arn:aws:s3:::bucket"}]}, "InvalidParameterValueException",
+     "backup vault ARN"),
+    ({"CopyActions": [{"Lifecycle": {"DeleteAfterDays": 7}}]}, "MissingParameterValueException",
+     "DestinationBackupVaultArn is required"),
+    ({"ScheduleExpressionTimezone": "Mars/Olympus_Mons"}, "InvalidParameterValueException",
+     "ScheduleExpressionTimezone: Mars/Olympus_Mons"),
+    ({"ScheduleExpressionTimezone": "GMT+2"}, "InvalidParameterValueException", "ScheduleExpressionTimezone"),
+    ({"TargetBackupVaultName": "no spaces allowed"}, "InvalidParameterValueException", "TargetBackupVaultName"),
+], ids=["copy-not-an-arn", "copy-not-a-vault-arn", "copy-without-destination", "timezone-unknown",
+        "timezone-not-iana", "vault-name-pattern"])
+def test_rules_aws_refuses_are_refused_at_create_and_update(
+        backup: Any, client: Callable[..., Any], rule: dict[str, Any], code: str, words: str) -> None:
+    # botocore checks required members before sending; AWS refuses them as well, for any client
+    backup = client("backup", config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as exc:
+        backup.create_backup_plan(BackupPlan=plan_input(**rule))
+    assert error_code(exc) == code
+    assert words in exc.value.response["Error"]["Message"]
+    assert backup.list_backup_plans()["BackupPlansList"] == []
+    plan_id = backup.create_backup_plan(BackupPlan=plan_input())["BackupPlanId"]
+    with pytest.raises(ClientError) as exc:
+        backup.update_backup_plan(BackupPlanId=plan_id, BackupPlan=plan_input(**rule))
+    assert error_code(exc) == code
+
+
+def test_copy_actions_to_vault_arns_and_iana_time_zones_are_accepted(backup: Any) -> None:
+    rule = {"CopyActions": [{"DestinationBackupVaultArn": VAULT_ARN, "Lifecycle": {"DeleteAfterDays": 30}}],
+            "ScheduleExpressionTimezone": "America/New_York"}
+    plan_id = backup.create_backup_plan(BackupPlan=plan_input(**rule))["BackupPlanId"]
+    [got] = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"]
+    assert got["CopyActions"] == rule["CopyActions"]
+    assert got["ScheduleExpressionTimezone"] == "America/New_York"
 
 
 def test_lifecycle_with_90_days_of_cold_storage_is_accepted(backup: Any) -> None:

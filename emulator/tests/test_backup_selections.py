@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import urllib.request
 from typing import Any, Callable
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from backupkit_emulator.backup.models import backup_backends
-from conftest import make_role
+from conftest import control, make_role
 
 ROLE = "arn:aws:iam::123456789012:role/backup-role"
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
@@ -162,6 +164,40 @@ def test_invalid_selection_is_refused(backup: Any, plan_id: str, bad: dict[str, 
     assert backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
 
 
+@pytest.mark.parametrize("document, code, words", [
+    ({"Resources": ["orders"]}, "InvalidParameterValueException", "Invalid ARN 'orders' in Resources"),
+    ({"Resources": ["table/*"]}, "InvalidParameterValueException", "in Resources"),
+    ({"Resources": ["*"], "NotResources": ["arn:aws:dynamodb"]}, "InvalidParameterValueException",
+     "in NotResources"),
+    ({"ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionValue": "daily"}]},
+     "MissingParameterValueException", "ConditionKey is required"),
+    ({"ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup"}]},
+     "MissingParameterValueException", "ConditionValue is required"),
+    ({"ListOfTags": [{"ConditionKey": "backup", "ConditionValue": "daily"}]},
+     "MissingParameterValueException", "ConditionType is required"),
+    ({"ListOfTags": [{"ConditionType": "STRINGLIKE", "ConditionKey": "backup", "ConditionValue": "d*"}]},
+     "InvalidParameterValueException", "ConditionType 'STRINGLIKE'"),
+], ids=["resource-name", "resource-fragment", "not-resource", "tag-without-key", "tag-without-value",
+        "tag-without-type", "tag-type"])
+def test_resources_and_tags_aws_refuses_are_refused(
+    client: Callable[..., Any], plan_id: str, document: dict[str, Any], code: str, words: str
+) -> None:
+    # botocore checks required members before sending; AWS refuses them as well, for any client
+    unchecked = client("backup", config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as exc:
+        unchecked.create_backup_selection(BackupPlanId=plan_id, BackupSelection=selection(**document))
+    assert error_code(exc) == code
+    assert words in exc.value.response["Error"]["Message"]
+    assert unchecked.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+
+
+def test_resource_arn_patterns_and_star_are_accepted(backup: Any, plan_id: str) -> None:
+    for resources in (["*"], ["arn:aws:dynamodb:*:*:table/*"], [TABLE, "arn:aws:dynamodb:us-east-1:*:table/ord?rs"]):
+        backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection=selection(
+            name=f"s{len(resources)}{len(resources[0])}", Resources=resources, NotResources=[TABLE]))
+    assert len(backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]) == 3
+
+
 def test_creator_request_id_makes_create_idempotent(backup: Any, plan_id: str) -> None:
     first = backup.create_backup_selection(
         BackupPlanId=plan_id, BackupSelection=selection(Resources=[TABLE]), CreatorRequestId="retry-1"
@@ -195,6 +231,33 @@ def test_a_role_that_does_not_exist_is_refused_as_aws_refuses_a_role_it_cannot_a
     assert error_code(exc) == "InvalidParameterValueException"
     assert exc.value.response["Error"]["Message"] == f"IAM Role {missing} cannot be assumed by AWS Backup"
     assert backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+
+
+def test_a_new_role_is_refused_until_iam_has_propagated_it(
+    backup: Any, plan_id: str, client: Callable[..., Any], endpoint: str
+) -> None:
+    assert control(endpoint)["iam_propagation_seconds"] == 0  # off by default: the fixture's role is usable
+    control(endpoint, iam_propagation_seconds=100)
+    fresh = make_role(client("iam"), "fresh-role")
+    document = {"SelectionName": "fresh", "IamRoleArn": fresh, "Resources": [TABLE]}
+    with pytest.raises(ClientError) as exc:
+        backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection=document)
+    assert error_code(exc) == "InvalidParameterValueException"
+    assert exc.value.response["Error"]["Message"] == f"IAM Role {fresh} cannot be assumed by AWS Backup"
+    advance(endpoint, 90)  # the clock ticks with real time too: ten seconds of margin
+    with pytest.raises(ClientError):
+        backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection=document)
+    assert backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"] == []
+    advance(endpoint, 10)  # a hundred seconds after the role was created
+    created = backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection=document)
+    assert [s["SelectionId"] for s in backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]] == [
+        created["SelectionId"]]
+
+
+def advance(endpoint: str, seconds: float) -> None:
+    request = urllib.request.Request(endpoint + "/_backupkit/clock", data=json.dumps({"advance_seconds": seconds}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
 
 
 def test_not_given_lists_come_back_empty(backup: Any, plan_id: str) -> None:

@@ -65,7 +65,7 @@ def test_scans_during_batch_writes_and_clock_moves_all_succeed(client: Callable[
     [
         ("dynamodb", "list_tables", "moto.dynamodb.responses.DynamoHandler.list_tables", "InternalServerError"),
         ("iam", "list_roles", "moto.iam.responses.IamResponse.list_roles", "InternalFailure"),
-        ("backup", "list_backup_vaults", "backupkit_emulator.backup.responses.BackupkitResponse.list_backup_vaults", "InternalServerError"),
+        ("backup", "list_backup_vaults", "moto.backup.responses.BackupResponse.list_backup_vaults", "InternalServerError"),
     ],
 )
 def test_an_unexpected_exception_answers_in_the_services_error_shape(

@@ -411,6 +411,43 @@ def test_string_not_equals_condition_on_principal_arn(env: dict[str, Any]) -> No
     assert vault_list(backup) == []
 
 
+ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+
+
+@pytest.mark.parametrize("condition, denied", [
+    # the caller (the account's root) has no aws:username: Null is true
+    ({"Null": {"aws:username": "true"}}, True),
+    ({"Null": {"aws:username": "false"}}, False),
+    ({"ForAnyValue:StringLike": {"aws:PrincipalArn": ["arn:aws:iam::*:user/*", "arn:aws:iam::*:root"]}}, True),
+    ({"StringEqualsIfExists": {"aws:username": "intern"}}, True),  # a missing key passes ...IfExists
+    ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}}, True),
+    ({"ArnNotEquals": {"aws:PrincipalArn": [ROOT, "arn:aws:iam::111111111111:root"]}}, False),
+    ({"NumericLessThan": {"aws:PrincipalAccount": "2"}}, False),
+    ({"NotAnOperator": {"aws:PrincipalArn": ROOT}}, False),  # an operator IAM does not know never holds
+], ids=["null-true", "null-false", "for-any-value", "if-exists", "arn-like", "arn-not-equals", "numeric",
+        "unknown-operator"])
+def test_vault_policy_conditions_are_evaluated_as_identity_policy_conditions(
+        env: dict[str, Any], condition: dict[str, Any], denied: bool) -> None:
+    from backupkit_emulator.iam_policy import ALLOWED, EXPLICIT_DENY, evaluate, parse_policy
+
+    backup = env["backup"]
+    arn = back_up(backup, env["table"])
+    backup.put_backup_vault_access_policy(BackupVaultName="vault-a", Policy=deny_delete(Condition=condition))
+    if denied:
+        with pytest.raises(ClientError) as excinfo:
+            backup.delete_recovery_point(BackupVaultName="vault-a", RecoveryPointArn=arn)
+        assert error_code(excinfo) == "AccessDeniedException"
+    else:
+        backup.delete_recovery_point(BackupVaultName="vault-a", RecoveryPointArn=arn)
+    # the same statement, as an identity policy, gets the same answer from the IAM engine
+    identity = parse_policy({"Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "backup:DeleteRecoveryPoint", "Resource": "*", "Condition": condition}]}, "p")
+    context = {"aws:PrincipalArn": ROOT, "aws:PrincipalAccount": ACCOUNT, "aws:PrincipalType": "Account"}
+    decision = evaluate([identity], "backup:DeleteRecoveryPoint", arn, context).decision
+    assert decision == (EXPLICIT_DENY if denied else ALLOWED)
+
+
 def test_the_aws_documented_policy_naming_the_vault_arn_blocks_deletion(env: dict[str, Any]) -> None:
     backup = env["backup"]
     arn = back_up(backup, env["table"])

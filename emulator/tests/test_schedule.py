@@ -269,6 +269,18 @@ def test_what_goes_wrong_ends_as_aws_says(env: dict[str, Any], endpoint: str) ->
     assert backup.list_recovery_points_by_resource(ResourceArn=slow)["RecoveryPoints"] == []
 
 
+def test_a_rule_whose_vault_does_not_exist_is_accepted_and_its_jobs_fail(env: dict[str, Any]) -> None:
+    backup = env["backup"]
+    orders = make_table(env["ddb"], "orders")
+    made = plan(backup, {"TargetBackupVaultName": "never-created", "ScheduleExpression": "cron(0 5 ? * * *)"})
+    select(backup, made["BackupPlanId"], "orders", Resources=[orders])
+    clock(env["endpoint"], advance_seconds=86400)
+    [job] = jobs(backup)
+    assert (job["State"], job["StatusMessage"]) == ("FAILED", "Backup vault never-created does not exist.")
+    assert "RecoveryPointArn" not in job
+    assert backup.list_recovery_points_by_resource(ResourceArn=orders)["RecoveryPoints"] == []
+
+
 def test_region_opt_out_and_cold_storage_and_vault_lock(env: dict[str, Any], endpoint: str) -> None:
     backup, ddb = env["backup"], env["ddb"]
     orders = make_table(ddb, "orders")
@@ -281,7 +293,9 @@ def test_region_opt_out_and_cold_storage_and_vault_lock(env: dict[str, Any], end
         {"RuleName": "long", "TargetBackupVaultName": "locked", "ScheduleExpression": "cron(0 6 ? * * *)",
          "Lifecycle": {"DeleteAfterDays": 60}},
         {"RuleName": "fits", "TargetBackupVaultName": "locked", "ScheduleExpression": "cron(0 7 ? * * *)",
-         "Lifecycle": {"DeleteAfterDays": 10}}]})
+         "Lifecycle": {"DeleteAfterDays": 10}},
+        {"RuleName": "short", "TargetBackupVaultName": "locked", "ScheduleExpression": "cron(0 8 ? * * *)",
+         "Lifecycle": {"DeleteAfterDays": 3}}]})
     select(backup, too_long["BackupPlanId"], "one", Resources=[orders])
 
     # DynamoDB not opted in: no job at all
@@ -294,6 +308,11 @@ def test_region_opt_out_and_cold_storage_and_vault_lock(env: dict[str, Any], end
     states = {(j["BackupVaultName"], j["RecoveryPointLifecycle"]["DeleteAfterDays"]): j for j in jobs(backup)}
     assert states[("locked", 60)]["State"] == "FAILED"
     assert "maximum retention period of the backup vault (30 days)" in states[("locked", 60)]["StatusMessage"]
+    assert states[("locked", 3)]["State"] == "FAILED"
+    assert states[("locked", 3)]["StatusMessage"] == (
+        "The retention period of the backup (3 days) is shorter than the minimum retention period of the "
+        "backup vault (7 days).")
+    assert "RecoveryPointArn" not in states[("locked", 3)]
     fits = states[("locked", 10)]
     assert fits["State"] == "COMPLETED"
     with pytest.raises(ClientError) as refused:
@@ -318,3 +337,94 @@ def test_region_opt_out_and_cold_storage_and_vault_lock(env: dict[str, Any], end
     clock(endpoint, advance_seconds=5 * 86400)
     point = backup.describe_recovery_point(BackupVaultName="vault-a", RecoveryPointArn=plain)
     assert point["StorageClass"] == "WARM"
+
+
+# --------------------------------------------------------------------------- #
+# Scheduled backups share one copy of an unchanged table, and never miss a write
+# --------------------------------------------------------------------------- #
+
+NEW_ITEM = {"pk": {"S": "written"}}
+
+#: Every kind of request that changes what a restore of the table shows (items, tags, billing mode).
+WRITES: dict[str, Callable[[dict[str, Any], str], Any]] = {
+    "PutItem": lambda c, arn: c["ddb"].put_item(TableName="orders", Item=NEW_ITEM),
+    "UpdateItem": lambda c, arn: c["ddb"].update_item(
+        TableName="orders", Key={"pk": {"S": "first"}}, UpdateExpression="SET note = :n",
+        ExpressionAttributeValues={":n": {"S": "changed"}}),
+    "DeleteItem": lambda c, arn: c["ddb"].delete_item(TableName="orders", Key={"pk": {"S": "first"}}),
+    "BatchWriteItem": lambda c, arn: c["ddb"].batch_write_item(
+        RequestItems={"orders": [{"PutRequest": {"Item": NEW_ITEM}}]}),
+    "TransactWriteItems": lambda c, arn: c["ddb"].transact_write_items(
+        TransactItems=[{"Put": {"TableName": "orders", "Item": NEW_ITEM}}]),
+    "ExecuteStatement": lambda c, arn: c["ddb"].execute_statement(
+        Statement="INSERT INTO \"orders\" VALUE {'pk': 'written'}"),
+    "BatchExecuteStatement": lambda c, arn: c["ddb"].batch_execute_statement(
+        Statements=[{"Statement": "INSERT INTO \"orders\" VALUE {'pk': 'written'}"}]),
+    "ExecuteTransaction": lambda c, arn: c["ddb"].execute_transaction(
+        TransactStatements=[{"Statement": "INSERT INTO \"orders\" VALUE {'pk': 'written'}"}]),
+    "UpdateTable": lambda c, arn: c["ddb"].update_table(
+        TableName="orders", BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}),
+    "TagResource": lambda c, arn: c["ddb"].tag_resource(ResourceArn=arn, Tags=[{"Key": "stage", "Value": "prod"}]),
+    "UntagResource": lambda c, arn: c["ddb"].untag_resource(ResourceArn=arn, TagKeys=["backup"]),
+    "TagResources (Resource Groups Tagging API)": lambda c, arn: c["tagging"].tag_resources(
+        ResourceARNList=[arn], Tags={"stage": "prod"}),
+}
+
+
+def table_state(ddb: Any, name: str) -> dict[str, Any]:
+    """What a restore of the table shows: its items, tags and billing mode."""
+    described = ddb.describe_table(TableName=name)["Table"]
+    return {
+        "items": sorted(json.dumps(item, sort_keys=True) for item in ddb.scan(TableName=name)["Items"]),
+        "tags": sorted((t["Key"], t["Value"]) for t in ddb.list_tags_of_resource(ResourceArn=described["TableArn"])["Tags"]),
+        "billing": described["BillingModeSummary"]["BillingMode"],
+    }
+
+
+def restored_state(env: dict[str, Any], recovery_point_arn: str, target: str) -> dict[str, Any]:
+    env["backup"].start_restore_job(RecoveryPointArn=recovery_point_arn, IamRoleArn=ROLE, Metadata={
+        "targetTableName": target}, CopySourceTagsToRestoredResource=True)
+    clock(env["endpoint"], advance_seconds=600)  # the restore job's ten minutes
+    return table_state(env["ddb"], target)
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_a_scheduled_backup_holds_each_write_made_before_it_and_none_made_after(
+        env: dict[str, Any], client: Callable[..., Any], write: str) -> None:
+    ddb, backup = env["ddb"], env["backup"]
+    orders = make_table(ddb, "orders", {"backup": "daily"})
+    daily = plan(backup, {"ScheduleExpression": "cron(0 5 ? * * *)", "Lifecycle": {"DeleteAfterDays": 35}})
+    select(backup, daily["BackupPlanId"], "orders", Resources=[orders])
+    before = table_state(ddb, "orders")
+
+    clock(env["endpoint"], advance_seconds=2 * 86400)  # two runs, the table unchanged in between
+    WRITES[write]({**env, "tagging": client("resourcegroupstaggingapi")}, orders)
+    after = table_state(ddb, "orders")
+    assert after != before, "the write changed nothing a restore would show"
+    clock(env["endpoint"], advance_seconds=86400)  # the third run, after the write
+    ddb.put_item(TableName="orders", Item={"pk": {"S": "later"}})  # after every run
+
+    points = sorted(backup.list_recovery_points_by_resource(ResourceArn=orders)["RecoveryPoints"],
+                    key=lambda p: p["CreationDate"])
+    assert [p["CreationDate"].strftime("%d %H:%M") for p in points] == ["01 05:00", "02 05:00", "03 05:00"]
+    first, second, third = (p["RecoveryPointArn"] for p in points)
+    assert restored_state(env, third, "orders-third") == after
+    assert restored_state(env, second, "orders-second") == before
+    assert restored_state(env, first, "orders-first") == before
+
+
+def test_writes_to_a_restored_table_never_reach_the_backup_it_came_from(env: dict[str, Any]) -> None:
+    ddb, backup = env["ddb"], env["backup"]
+    orders = make_table(ddb, "orders")
+    daily = plan(backup, {"ScheduleExpression": "cron(0 5 ? * * *)"})
+    select(backup, daily["BackupPlanId"], "orders", Resources=[orders])
+    clock(env["endpoint"], advance_seconds=86400)
+    [point] = backup.list_recovery_points_by_resource(ResourceArn=orders)["RecoveryPoints"]
+    snapshot = restored_state(env, point["RecoveryPointArn"], "orders-one")
+    ddb.put_item(TableName="orders-one", Item=NEW_ITEM)
+    ddb.delete_item(TableName="orders-one", Key={"pk": {"S": "first"}})
+    ddb.tag_resource(ResourceArn=f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/orders-one",
+                     Tags=[{"Key": "stage", "Value": "prod"}])
+    assert table_state(ddb, "orders-one") != snapshot
+    assert restored_state(env, point["RecoveryPointArn"], "orders-two") == snapshot

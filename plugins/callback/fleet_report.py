@@ -82,6 +82,8 @@ import os
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.callback import CallbackBase
 
+from ansible_collections.backupkit.dynamodb.plugins.plugin_utils._fleet_report import render_markdown
+
 VAULT_KEY = "protection_vault_arn"
 PLAN_KEY = "protection_plan_arn"
 HOST_VARS = {"account_id": "aws_account_id", "account_name": "aws_account_name", "region": "backupkit_region"}
@@ -158,37 +160,6 @@ def build_rows(hosts, stats):
         }
         rows.append(row)
     return rows
-
-
-def _cell(value):
-    text = "" if value is None else to_text(value)
-    text = " ".join(text.split())
-    return text.replace("|", "\\|") or "-"
-
-
-def render_markdown(report):
-    summary = report["summary"]
-    lines = [
-        f"# {report['playbook']}: {summary['ok']} ok, {summary['failed']} failed, "
-        f"{summary['unreachable']} unreachable" + (f", {summary['not_run']} not run" if summary["not_run"] else ""),
-        "",
-        f"Started {report['started']}, finished {report['finished']}.",
-        "",
-        "| host | account | region | status | changed | vault | plan | last error |",
-        "| --- | --- | --- | --- | ---: | --- | --- | --- |",
-    ]
-    for row in report["hosts"]:
-        account = row["account_id"] or ""
-        if row["account_name"]:
-            account = f"{account} ({row['account_name']})" if account else row["account_name"]
-        error = row["last_error"]
-        if error and row["failed_task"]:
-            error = f"{row['failed_task']}: {error}"
-        lines.append("| " + " | ".join(_cell(v) for v in (
-            row["host"], account, row["region"], row["status"], row["changed"],
-            row["vault_arn"], row["plan_arn"], error,
-        )) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def _now():

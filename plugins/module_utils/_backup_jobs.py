@@ -3,33 +3,34 @@
 # Copyright: Contributors to backupkit.dynamodb
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""AWS Backup job calls, normalisers and the wait loop for backupkit.dynamodb.backup_job
-and backupkit.dynamodb.backup_job_info (private).
+"""AWS Backup jobs: requests, normalisers and the one wait loop of backup and restore jobs, for
+backupkit.dynamodb.backup_job, backup_job_info and backup_restore (private).
 
-Every AWS call is a small function decorated once for error translation and once
-for retries. The normalisers turn AWS answers into the snake_case dicts the modules
-return; user maps (recovery point tags, backup options) are never case-converted.
+The AWS calls are ``_backup``'s. The normalisers turn AWS answers into the snake_case dicts
+the modules return; user maps (recovery point tags, backup options) are never case-converted.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import start_backup_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_problems
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import MINIMUM_START_WINDOW
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_to_aws
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import EPOCH
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 # ListBackupJobs' ByState values, and ListRestoreJobs' ByStatus values
 BACKUP_JOB_STATES = ("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL")
@@ -44,34 +45,6 @@ _VERBATIM_FIELDS = {"BackupOptions": "backup_options", "ChildJobsInState": "chil
 
 _VAULT_ARN = re.compile(r"^arn:[^:]+:backup:[^:]*:[^:]*:backup-vault:(?P<name>.+)$")
 _DYNAMODB_BACKUP_ARN = re.compile(r"^(?P<table>arn:[^:]+:dynamodb:[^:]*:[^:]*:table/[^/]+)/backup/[^/]+$")
-
-
-# ---------------------------------------------------------------------------
-# AWS calls
-# ---------------------------------------------------------------------------
-
-
-@BackupErrorHandler.common_error_handler("start backup job")
-@aws_retry
-def _start_backup_job(client, **params):
-    response = client.start_backup_job(**params)
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-def start_backup_job(client, **params):
-    """StartBackupJob; AWS answers AccessDeniedException for a vault that does not exist, say so."""
-    try:
-        return _start_backup_job(client, **params)
-    except is_ansible_aws_error_code("AccessDeniedException") as e:
-        raise AnsibleBackupError(
-            message=(
-                f"Failed to start backup job: access denied to backup vault {params.get('BackupVaultName')!r} "
-                "(AWS answers AccessDeniedException when the vault does not exist, as well as when the caller "
-                "may not start backup jobs into it or pass the IAM role)"
-            ),
-            exception=e.exception,
-        ) from e
 
 
 # ---------------------------------------------------------------------------
@@ -107,31 +80,6 @@ def backup_job_request(resource_arn, vault_name, role_arn, lifecycle=None, recov
     return params
 
 
-def parse_time(value, option):
-    """An ISO 8601 date or date and time as an aware datetime (UTC when no offset is given).
-
-    Raises ValueError naming ``option`` when the value is not ISO 8601.
-    """
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, datetime.date):
-        moment = datetime.datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip()
-        if text[-1:] in ("Z", "z"):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(
-                f"{option} must be an ISO 8601 date or date and time, such as 2024-05-21 or 2024-05-21T13:00:00Z; "
-                f"got {value!r}"
-            ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
-
-
 def vault_name_of(vault_arn):
     """The vault name of a backup vault ARN (None when it is not one)."""
     match = _VAULT_ARN.match(vault_arn or "")
@@ -149,23 +97,12 @@ def table_arn_of_dynamodb_backup(recovery_point_arn):
 # ---------------------------------------------------------------------------
 
 
-def _jsonable(value):
-    """Dates as ISO 8601 strings, recursively; everything else unchanged."""
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def _snake(raw):
     """An AWS answer in snake_case with dates as strings; user-keyed maps kept verbatim."""
     raw = {k: v for k, v in (raw or {}).items() if k != "ResponseMetadata"}
     verbatim = {_VERBATIM_FIELDS[k]: raw.pop(k) for k in list(raw) if k in _VERBATIM_FIELDS}
-    result = _jsonable(camel_dict_to_snake_dict(raw))
-    result.update(_jsonable(verbatim))
+    result = normalize_boto3_result(camel_dict_to_snake_dict(raw))
+    result.update(normalize_boto3_result(verbatim))
     return result
 
 
@@ -244,15 +181,13 @@ def job_entry(raw, job_type, resource_arn=None):
 
 def newest_first(raw_jobs, id_field):
     """AWS answers sorted by CreationDate, newest first (ties by job id, for a stable order)."""
-    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
     def key(raw):
-        created = raw.get("CreationDate")
-        if isinstance(created, datetime.datetime) and created.tzinfo is None:
-            created = created.replace(tzinfo=datetime.timezone.utc)
-        if not isinstance(created, datetime.datetime):
-            created = epoch
-        return (created, raw.get(id_field) or "")
+        try:
+            created = parse_time(raw.get("CreationDate"))
+        except ValueError:
+            created = None
+        return (created or EPOCH, raw.get(id_field) or "")
 
     return sorted(raw_jobs, key=key, reverse=True)
 
@@ -324,3 +259,111 @@ def wait_for_restore_job(client, job_id, timeout=None, log=None, **poll_options)
     """Poll DescribeRestoreJob until the job has finished; ``(raw, finished)``."""
     return poll_job(lambda job: describe_restore_job(client, job), job_id, "Status", RESTORE_JOB_FINISHED_STATES,
                     timeout, log=log, label="restore job", **poll_options)
+
+
+# ---------------------------------------------------------------------------
+# The engine of backup_job
+# ---------------------------------------------------------------------------
+
+
+def input_problems(params):
+    """Everything wrong with backup_job's options that can be found without AWS."""
+    problems = lifecycle_problems(params.get("lifecycle"))
+    problems += window_problems(params.get("start_window_minutes"), params.get("complete_window_minutes"))
+    if params["wait_timeout"] < 1:
+        problems.append(f"wait_timeout must be at least 1 second, got {params['wait_timeout']}")
+    if not params["resource"].strip():
+        problems.append("resource must name a DynamoDB table")
+    return problems
+
+
+def job_request(module, context):
+    params = module.params
+    try:
+        resource_arn = context.table_arn(params["resource"])
+        role_arn = context.role_arn(params.get("iam_role_arn"), params.get("iam_role_name"))
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    return backup_job_request(
+        resource_arn,
+        params["backup_vault_name"],
+        role_arn,
+        lifecycle=params.get("lifecycle"),
+        recovery_point_tags=params.get("recovery_point_tags"),
+        idempotency_token=params.get("idempotency_token"),
+        start_window_minutes=params.get("start_window_minutes"),
+        complete_window_minutes=params.get("complete_window_minutes"),
+    )
+
+
+def log_state(module, raw):
+    done = raw.get("PercentDone")
+    module.log(f"backup job {raw.get('BackupJobId')}: {raw.get('State')}" + (f" ({done}% done)" if done else ""))
+
+
+def start(module):
+    """The engine of backup_job: start (or find, by idempotency token) a backup job, and wait for it."""
+    params = module.params
+    client = module.client("backup")
+    context = CallerContext(module)
+    request = job_request(module, context)
+
+    if module.check_mode:
+        vault_arn = f"arn:{context.partition}:backup:{context.region}:{context.account_id}:backup-vault:{request['BackupVaultName']}"
+        return dict(changed=True, backup_job=predicted_backup_job(request, vault_arn))
+
+    known_ids = set()
+    if request.get("IdempotencyToken"):
+        known_ids = backup_job_ids(client, request["ResourceArn"], request["BackupVaultName"])
+
+    started = start_backup_job(client, **request)
+    job_id = started["BackupJobId"]
+    changed = job_id not in known_ids
+    raw = describe_backup_job(client, job_id)
+    if raw is None:
+        raise AnsibleBackupError(message=f"AWS started backup job {job_id} but does not describe it")
+    if raw.get("ResourceArn") != request["ResourceArn"] or raw.get("BackupVaultName") != request["BackupVaultName"]:
+        module.fail_json(
+            msg=(
+                f"idempotency_token {request.get('IdempotencyToken')!r} was already used for backup job {job_id}, which backs up "
+                f"{raw.get('ResourceArn')} into backup vault {raw.get('BackupVaultName')!r}; choose another token"
+            ),
+            changed=False,
+            backup_job=normalise_backup_job(raw),
+        )
+    if changed:
+        module.log(f"started backup job {job_id} of {request['ResourceArn']} into backup vault {request['BackupVaultName']}")
+    else:
+        module.log(f"idempotency token already used: backup job {job_id} exists")
+
+    if params["wait"]:
+        raw, finished = wait_for_backup_job(client, job_id, params["wait_timeout"], log=module.log)
+        if not finished:
+            done = raw.get("PercentDone")
+            module.fail_json(
+                msg=(
+                    f"Timed out after {params['wait_timeout']} seconds waiting for backup job {job_id} of "
+                    f"{request['ResourceArn']}: its last state was {raw.get('State')}"
+                    + (f", {done}% done" if done not in (None, "") else "")
+                    + ". The job continues in AWS; follow it with backupkit.dynamodb.backup_job_info "
+                    + f"(job_id={job_id})"
+                    + (", or run this task again with the same idempotency_token to wait for it again."
+                       if request.get("IdempotencyToken") else ".")
+                ),
+                changed=changed,
+                backup_job=normalise_backup_job(raw),
+            )
+    else:
+        log_state(module, raw)
+
+    job = normalise_backup_job(raw)
+    if job["state"] in BACKUP_JOB_FAILED_STATES:
+        module.fail_json(
+            msg=(
+                f"Backup job {job_id} of {request['ResourceArn']} into backup vault {request['BackupVaultName']!r} "
+                f"ended {job['state']}: {job.get('status_message') or 'AWS gave no status message'}"
+            ),
+            changed=changed,
+            backup_job=job,
+        )
+    return dict(changed=changed, backup_job=job)

@@ -3,18 +3,15 @@
 # Copyright: Contributors to backupkit.dynamodb
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""AWS Backup plans for backupkit.dynamodb (private).
+"""The engine of backupkit.dynamodb.backup_plan (private).
 
-Two halves:
+describe -> desired -> predict -> the same normalised view before and after -> apply ->
+describe again (:func:`ensure_present`, :func:`ensure_absent`). The AWS calls are
+``_backup``'s. The pure functions validate the options, turn the options and AWS's
+answers into one normalised snake_case shape (the *view*), and compare them; they
+take plain dicts and make no calls, so the unit tests exercise them directly.
 
-- AWS calls: small functions, each decorated once for error translation
-  (:class:`BackupErrorHandler`, which raises :class:`AnsibleBackupError`) and once
-  for retries.
-- Pure functions that validate the module's options, turn the options and AWS's
-  answers into one normalised snake_case shape, and compare them. They take plain
-  dicts and make no calls, so the unit tests exercise them directly.
-
-The normalised ("comparable") shape of a plan::
+The view of a plan::
 
     {
         "backup_plan_name": str,
@@ -43,17 +40,32 @@ import copy
 import json
 import re
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import create_backup_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_backup_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_vault
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_region_settings
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_plans
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_tags
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import tag_resource
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import untag_resource
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import update_backup_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import LIFECYCLE_FIELDS
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import MINIMUM_START_WINDOW
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_problems
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_to_aws
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._schedule import schedule_problem
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
+
+try:
+    import zoneinfo
+except ImportError:  # Python < 3.9 on the managed node: time zones are left to AWS to check
+    zoneinfo = None
 
 # What AWS fills in for a rule that leaves these out.
 RULE_DEFAULTS = {
@@ -68,6 +80,7 @@ RULE_DEFAULTS = {
 CONTINUOUS_BACKUP_MAXIMUM_DAYS = 35
 
 RULE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+VAULT_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_-]{2,50}$")
 CRON_FIELD_PATTERN = re.compile(r"^[0-9A-Za-z,\-*/?#]+$")
 CRON_FIELD_NAMES = ("minutes", "hours", "day-of-month", "month", "day-of-week", "year")
 
@@ -94,32 +107,7 @@ CONTINUOUS_BACKUP_WARNING = (
 )
 
 
-# --------------------------------------------------------------------------- AWS calls
-
-
-@BackupErrorHandler.list_error_handler("get backup plan")
-@aws_retry
-def get_backup_plan(client, backup_plan_id):
-    """GetBackupPlan's answer, or None when there is no such plan."""
-    return client.get_backup_plan(BackupPlanId=backup_plan_id)
-
-
-@BackupErrorHandler.common_error_handler("create backup plan")
-@aws_retry
-def create_backup_plan(client, **params):
-    return client.create_backup_plan(**params)
-
-
-@BackupErrorHandler.common_error_handler("update backup plan")
-@aws_retry
-def update_backup_plan(client, backup_plan_id, backup_plan):
-    return client.update_backup_plan(BackupPlanId=backup_plan_id, BackupPlan=backup_plan)
-
-
-@BackupErrorHandler.common_error_handler("delete backup plan")
-@aws_retry
-def delete_backup_plan(client, backup_plan_id):
-    return client.delete_backup_plan(BackupPlanId=backup_plan_id)
+# --------------------------------------------------------------------------- reading AWS
 
 
 ACCESS_DENIED_CODES = ("AccessDenied", "AccessDeniedException")
@@ -144,13 +132,12 @@ def advanced_dynamodb_backup(client):
     return (settings.get("ResourceTypeManagementPreference") or {}).get("DynamoDB")
 
 
-def describe_plan(client, backup_plan_id):
+def describe(client, backup_plan_id):
     """The plan (GetBackupPlan's answer, with its tags under "Tags"), or None if it is gone."""
     raw = get_backup_plan(client, backup_plan_id)
     if raw is None or raw.get("DeletionDate"):
         return None
     raw = dict(raw)
-    raw.pop("ResponseMetadata", None)
     raw["Tags"] = list_tags(client, raw["BackupPlanArn"])
     return raw
 
@@ -198,6 +185,17 @@ def cron_problem(expression):
     return None
 
 
+def is_time_zone(name):
+    """True for an IANA time zone name (True when this Python cannot tell: no zoneinfo, or no tz database)."""
+    if zoneinfo is None:
+        return True
+    try:
+        known = zoneinfo.available_timezones()
+    except Exception:  # pylint: disable=broad-except
+        return True
+    return not known or name in known
+
+
 def validate_rules(rules):
     """Every problem with the ``rules`` option, as messages naming the rule and the field."""
     errors = []
@@ -231,9 +229,22 @@ def validate_rules(rules):
                 f"start_window_minutes ({start})"
             )
 
+        timezone = rule.get("schedule_expression_timezone")
+        if timezone and not is_time_zone(timezone):
+            errors.append(
+                f"rule {label}: schedule_expression_timezone {timezone!r} is not an IANA time zone name "
+                "(for example Etc/UTC or Europe/Paris)"
+            )
+
         lifecycle = rule.get("lifecycle") or {}
         _validate_lifecycle(label, "lifecycle", lifecycle, errors)
         for action_index, action in enumerate(rule.get("copy_actions") or []):
+            destination = action.get("destination_backup_vault_arn")
+            if not VAULT_ARN_PATTERN.match(str(destination or "")):
+                errors.append(
+                    f"rule {label}: copy_actions[{action_index}].destination_backup_vault_arn {destination!r} is not a "
+                    "backup vault ARN (arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME)"
+                )
             _validate_lifecycle(label, f"copy_actions[{action_index}].lifecycle", action.get("lifecycle"), errors)
 
         if rule.get("enable_continuous_backup"):
@@ -373,7 +384,7 @@ def _advanced_settings_from_aws(settings):
     return sorted(result, key=lambda item: json.dumps(item, sort_keys=True))
 
 
-def desired_plan(name, rules, advanced_backup_settings):
+def desired(name, rules, advanced_backup_settings):
     """The module's options as a normalised plan (without tags)."""
     return {
         "backup_plan_name": name,
@@ -382,8 +393,8 @@ def desired_plan(name, rules, advanced_backup_settings):
     }
 
 
-def current_plan(raw):
-    """A described plan (see :func:`describe_plan`) as a normalised plan, with its tags."""
+def view(raw):
+    """A described plan (see :func:`describe`) as the normalised view, with its tags."""
     plan = raw.get("BackupPlan") or {}
     settings = plan.get("AdvancedBackupSettings")
     if settings is None:
@@ -396,8 +407,8 @@ def current_plan(raw):
     }
 
 
-def plan_part(plan):
-    """The part of a normalised plan that UpdateBackupPlan changes (everything but tags)."""
+def without_tags(plan):
+    """The part of a view that UpdateBackupPlan changes (everything but tags)."""
     return {key: value for key, value in plan.items() if key != "tags"}
 
 
@@ -415,14 +426,10 @@ def predicted_tags(current, desired, purge_tags):
 # --------------------------------------------------------------------------- to AWS
 
 
-def _lifecycle_to_aws(lifecycle):
-    return {LIFECYCLE_FIELDS[key]: value for key, value in lifecycle.items()}
-
-
 def rule_to_aws(rule):
     result = {field: rule[key] for key, field in RULE_FIELDS.items() if rule.get(key) is not None}
     if rule.get("lifecycle"):
-        result["Lifecycle"] = _lifecycle_to_aws(rule["lifecycle"])
+        result["Lifecycle"] = lifecycle_to_aws(rule["lifecycle"])
     if rule.get("recovery_point_tags"):
         result["RecoveryPointTags"] = dict(rule["recovery_point_tags"])
     if rule.get("copy_actions"):
@@ -430,7 +437,7 @@ def rule_to_aws(rule):
         for action in rule["copy_actions"]:
             item = {"DestinationBackupVaultArn": action["destination_backup_vault_arn"]}
             if action.get("lifecycle"):
-                item["Lifecycle"] = _lifecycle_to_aws(action["lifecycle"])
+                item["Lifecycle"] = lifecycle_to_aws(action["lifecycle"])
             actions.append(item)
         result["CopyActions"] = actions
     return result
@@ -471,21 +478,15 @@ def plan_to_aws(plan, ordered_rules=None, current_raw=None):
 # --------------------------------------------------------------------------- results
 
 
-def _date(value):
-    if value is None:
-        return None
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def plan_result(comparable, raw=None, ordered_rules=None):
+def plan_result(plan, raw=None, ordered_rules=None):
     """The module's return values (amazon.aws.backup_plan's keys) for a normalised plan.
 
-    ``raw`` is the plan as AWS described it (see :func:`describe_plan`), which gives the
+    ``raw`` is the plan as AWS described it (see :func:`describe`), which gives the
     ids, dates and RuleIds; without it (check mode, before a create) those are None.
     Rules come in ``ordered_rules`` order, else in AWS's order, else by name.
     """
     raw = raw or {}
-    rules = {rule["rule_name"]: rule for rule in comparable["rules"]}
+    rules = {rule["rule_name"]: rule for rule in plan["rules"]}
     aws_rules = (raw.get("BackupPlan") or {}).get("Rules") or []
     rule_ids = {rule.get("RuleName"): rule.get("RuleId") for rule in aws_rules}
     if ordered_rules is None:
@@ -498,24 +499,193 @@ def plan_result(comparable, raw=None, ordered_rules=None):
         rule["rule_id"] = rule_ids.get(name)
         returned_rules.append(rule)
     return {
-        "backup_plan_name": comparable["backup_plan_name"],
+        "backup_plan_name": plan["backup_plan_name"],
         "backup_plan_id": raw.get("BackupPlanId"),
         "backup_plan_arn": raw.get("BackupPlanArn"),
         "version_id": raw.get("VersionId"),
-        "creation_date": _date(raw.get("CreationDate")),
+        "creation_date": iso(raw.get("CreationDate")),
         "creator_request_id": raw.get("CreatorRequestId"),
-        "last_execution_date": _date(raw.get("LastExecutionDate")),
-        "advanced_backup_settings": copy.deepcopy(comparable["advanced_backup_settings"]),
+        "last_execution_date": iso(raw.get("LastExecutionDate")),
+        "advanced_backup_settings": copy.deepcopy(plan["advanced_backup_settings"]),
         "backup_plan": {
-            "backup_plan_name": comparable["backup_plan_name"],
+            "backup_plan_name": plan["backup_plan_name"],
             "rules": returned_rules,
-            "advanced_backup_settings": copy.deepcopy(comparable["advanced_backup_settings"]),
-            "tags": dict(comparable["tags"]),
+            "advanced_backup_settings": copy.deepcopy(plan["advanced_backup_settings"]),
+            "tags": dict(plan["tags"]),
         },
-        "tags": dict(comparable["tags"]),
+        "tags": dict(plan["tags"]),
     }
 
 
 def plans_named(plans, name):
     """The ListBackupPlans entries with exactly this name (AWS allows several)."""
     return [plan for plan in plans or [] if plan.get("BackupPlanName") == name and not plan.get("DeletionDate")]
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class PlanSelectionError(AnsibleBackupError):
+    """The options do not select exactly one plan."""
+
+
+def input_problems(params):
+    """Every problem with the options, found before any AWS call (messages naming the option)."""
+    if params.get("state", "present") != "present":
+        return []
+    return validate_rules(params.get("rules"))
+
+
+def find(client, name, plan_id):
+    """The plan the options select (described, with tags), or None when there is none."""
+    if plan_id:
+        raw = describe(client, plan_id)
+        if raw is not None and name and raw["BackupPlan"]["BackupPlanName"] != name:
+            raise PlanSelectionError(
+                message=f"backup plan {plan_id} is named {raw['BackupPlan']['BackupPlanName']!r}, not {name!r}; "
+                "AWS Backup plans cannot be renamed"
+            )
+        return raw
+    matches = plans_named(list_backup_plans(client), name)
+    if len(matches) > 1:
+        ids = ", ".join(sorted(plan["BackupPlanId"] for plan in matches))
+        raise PlanSelectionError(
+            message=f"{len(matches)} backup plans are named {name!r} (ids: {ids}); choose one with backup_plan_id"
+        )
+    if not matches:
+        return None
+    return describe(client, matches[0]["BackupPlanId"])
+
+
+def warn_about_cold_storage(module, client, rules):
+    """Cold storage of DynamoDB backups needs advanced DynamoDB backup; warn when it is off."""
+    names = uses_cold_storage(rules)
+    if not names:
+        return
+    try:
+        advanced = advanced_dynamodb_backup(client)
+    except AnsibleBackupError as e:
+        # The check only serves a warning; it never stops the plan.
+        module.warn(f"could not read the AWS Backup region settings to check advanced DynamoDB backup: {e}")
+        return
+    if advanced is not False:
+        return
+    module.warn(
+        f"rule(s) {', '.join(repr(name) for name in names)} move backups to cold storage, but advanced DynamoDB "
+        "backup is off in this region (AWS Backup region settings, ResourceTypeManagementPreference DynamoDB), "
+        "so DynamoDB backups will not move to cold storage; turn it on with backupkit.dynamodb.backup_region_settings"
+    )
+
+
+def check_target_vaults(module, client, rules):
+    """Every rule's target vault must exist (AWS accepts a plan into a vault that does not). In check
+    mode a missing vault is a warning: an earlier task of the same run may create it."""
+    missing = {}
+    for index, rule in enumerate(rules):
+        name = rule["target_backup_vault_name"]
+        if name not in missing:
+            missing[name] = describe_backup_vault(client, name) is None
+        if missing[name]:
+            message = (f"rules[{index}].target_backup_vault_name: backup vault {name!r} does not exist in "
+                       f"{module.region}; create it first (backupkit.dynamodb.backup_vault)")
+            if not module.check_mode:
+                module.fail_json(msg=message + ". Nothing was changed.")
+            module.warn(message)
+
+
+def predict(before, wanted, tags, purge_tags):
+    """The view after the run: the desired plan with the tags as compare_aws_tags would leave them."""
+    return dict(wanted, tags=predicted_tags((before or {}).get("tags"), tags, purge_tags)[0])
+
+
+def create(module, client, wanted, ordered_rules):
+    """CreateBackupPlan, then the plan described. A plan of that name that another run created
+    meanwhile (AlreadyExistsException) is described instead, to be converged like any existing plan;
+    returns (raw, created)."""
+    params = module.params
+    create_params = dict(BackupPlan=plan_to_aws(wanted, ordered_rules))
+    if params["tags"]:
+        create_params["BackupPlanTags"] = {key: str(value) for key, value in params["tags"].items()}
+    if params["creator_request_id"]:
+        create_params["CreatorRequestId"] = params["creator_request_id"]
+    try:
+        created = create_backup_plan(client, **create_params)
+    except is_ansible_aws_error_code("AlreadyExistsException"):
+        raw = find(client, wanted["backup_plan_name"], None)
+        if raw is None:
+            raise
+        return raw, False
+    return describe(client, created["BackupPlanId"]), True
+
+
+def apply(client, raw, before, predicted, wanted, ordered_rules, purge_tags, tags):
+    """UpdateBackupPlan and TagResource / UntagResource for what differs between ``before`` and ``predicted``."""
+    _tags, to_set, to_unset = predicted_tags(before["tags"], tags, purge_tags)
+    if without_tags(predicted) != without_tags(before):
+        update_backup_plan(client, raw["BackupPlanId"], plan_to_aws(wanted, ordered_rules, raw))
+    if to_unset:
+        untag_resource(client, raw["BackupPlanArn"], to_unset)
+    if to_set:
+        tag_resource(client, raw["BackupPlanArn"], {key: str(value) for key, value in to_set.items()})
+
+
+def ensure_present(module):
+    params = module.params
+    client = module.client("backup")
+    rules = params["rules"] or []
+    for warning in rule_warnings(rules):
+        module.warn(warning)
+    warn_about_cold_storage(module, client, rules)
+
+    raw = find(client, params["backup_plan_name"], params["backup_plan_id"])
+    if raw is None and params["backup_plan_id"]:
+        raise PlanSelectionError(message=f"there is no backup plan with id {params['backup_plan_id']}")
+    ordered_rules = [rule["rule_name"] for rule in rules]
+    name = params["backup_plan_name"] or raw["BackupPlan"]["BackupPlanName"]
+    wanted = desired(name, rules, params["advanced_backup_settings"])
+    before = view(raw) if raw is not None else None
+    predicted = predict(before, wanted, params["tags"], params["purge_tags"])
+    if predicted == before:
+        return changed_result(before, predicted, module._diff, exists=True, **plan_result(predicted, raw))
+    check_target_vaults(module, client, rules)
+    if module.check_mode:
+        return changed_result(before, predicted, module._diff, exists=True,
+                              **plan_result(predicted, raw, ordered_rules if raw is None else None))
+
+    if raw is None:
+        raw, created = create(module, client, wanted, ordered_rules)
+        if not created:
+            current = view(raw)
+            apply(client, raw, current, predict(current, wanted, params["tags"], params["purge_tags"]), wanted,
+                  ordered_rules, params["purge_tags"], params["tags"])
+            raw = describe(client, raw["BackupPlanId"])
+    else:
+        apply(client, raw, before, predicted, wanted, ordered_rules, params["purge_tags"], params["tags"])
+        raw = describe(client, raw["BackupPlanId"])
+    after = view(raw)
+    return changed_result(before, after, module._diff, exists=True, **plan_result(after, raw))
+
+
+def ensure_absent(module):
+    params = module.params
+    client = module.client("backup")
+    raw = find(client, params["backup_plan_name"], params["backup_plan_id"])
+    if raw is None:
+        return changed_result(
+            None, None, module._diff, exists=False,
+            backup_plan_name=params["backup_plan_name"], backup_plan_id=params["backup_plan_id"],
+        )
+    before = view(raw)
+    result = dict(
+        exists=False,
+        backup_plan_name=before["backup_plan_name"],
+        backup_plan_id=raw["BackupPlanId"],
+        backup_plan_arn=raw["BackupPlanArn"],
+        version_id=raw.get("VersionId"),
+        deletion_date=None,
+    )
+    if not module.check_mode:
+        deleted = delete_backup_plan(client, raw["BackupPlanId"])
+        result["deletion_date"] = iso(deleted.get("DeletionDate"))
+        result["version_id"] = deleted.get("VersionId") or result["version_id"]
+    return changed_result(before, None, module._diff, **result)

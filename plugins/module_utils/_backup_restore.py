@@ -5,9 +5,9 @@
 
 """AWS Backup restore jobs of DynamoDB tables: start, find, wait (private).
 
-Used by backupkit.dynamodb.backup_restore. Every AWS call is a small function decorated
-once for error translation and once for retries. The wait loops take their clock and
-sleep as arguments so that unit tests run them without waiting.
+The engine of backupkit.dynamodb.backup_restore. The AWS calls are ``_backup``'s and
+``_dynamodb``'s; the waits are ``_poll``'s one loop, with their clock and sleep as
+arguments so that unit tests run them without waiting.
 """
 
 from __future__ import annotations
@@ -19,32 +19,31 @@ import time
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils import _backup_jobs as _jobs
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_recovery_points_by_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_restore_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import start_restore_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import wait_for_restore_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import table_name_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import RESTORABLE_STATUSES
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import as_utc
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import choose_recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import explain_no_choice
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import find_recovery_point
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import iso
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import jsonable
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_by_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_by_vault
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import normalise_recovery_point
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import parse_time
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import recovery_point_arn_kind
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import same_backup
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import table_arn_of_dynamodb_backup
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import EPOCH
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 # botocore's RestoreJobStatus enum
 RUNNING_STATUSES = ("PENDING", "RUNNING")
@@ -54,17 +53,6 @@ DONE_STATUS = "COMPLETED"
 
 class RestoreJobError(AnsibleBackupError):
     """A restore job that failed, or a wait that timed out; ``kwargs`` holds what the module returns."""
-
-
-# ---------------------------------------------------------------------------
-# AWS calls
-# ---------------------------------------------------------------------------
-
-
-@BackupErrorHandler.common_error_handler("start restore job")
-@aws_retry
-def start_restore_job(client, **params):
-    return client.start_restore_job(**params)["RestoreJobId"]
 
 
 # ---------------------------------------------------------------------------
@@ -78,7 +66,7 @@ def running_restore_jobs(client, recovery_point_arn):
     for status in RUNNING_STATUSES:
         jobs.extend(list_restore_jobs(client, ByStatus=status, ByResourceType="DynamoDB"))
     jobs = [job for job in jobs if same_backup(job.get("RecoveryPointArn"), recovery_point_arn)]
-    return sorted(jobs, key=lambda job: as_utc(job.get("CreationDate")) or _EPOCH, reverse=True)
+    return sorted(jobs, key=lambda job: parse_time(job.get("CreationDate")) or EPOCH, reverse=True)
 
 
 def restore_history(client, recovery_point_arn, table_arn, since=None):
@@ -96,10 +84,7 @@ def restore_history(client, recovery_point_arn, table_arn, since=None):
         and job.get("CreatedResourceArn") == table_arn
         and job.get("Status") not in FAILED_STATUSES
     ]
-    return sorted(jobs, key=lambda job: as_utc(job.get("CreationDate")) or _EPOCH, reverse=True)
-
-
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return sorted(jobs, key=lambda job: parse_time(job.get("CreationDate")) or EPOCH, reverse=True)
 
 
 def job_for_table(jobs, table):
@@ -116,10 +101,10 @@ def job_for_table(jobs, table):
         return named[0]
     if not candidates:
         return None
-    created = as_utc(table.get("CreationDateTime"))
+    created = parse_time(table.get("CreationDateTime"))
     if created is None:
         return candidates[0]
-    return min(candidates, key=lambda job: abs(((as_utc(job.get("CreationDate")) or _EPOCH) - created).total_seconds()))
+    return min(candidates, key=lambda job: abs(((parse_time(job.get("CreationDate")) or EPOCH) - created).total_seconds()))
 
 
 def restored_from(table, recovery_point_arn):
@@ -162,8 +147,8 @@ def normalise_restore_job(raw):
     if not raw:
         return None
     raw = {k: v for k, v in raw.items() if k != "ResponseMetadata"}
-    created, completed = as_utc(raw.get("CreationDate")), as_utc(raw.get("CompletionDate"))
-    job = jsonable(camel_dict_to_snake_dict(raw))
+    created, completed = parse_time(raw.get("CreationDate")), parse_time(raw.get("CompletionDate"))
+    job = normalize_boto3_result(camel_dict_to_snake_dict(raw))
     for key in RESTORE_JOB_KEYS:
         job.setdefault(key, None)
     if created is not None and completed is not None:
@@ -176,18 +161,12 @@ def normalise_table(raw):
     dates as ISO 8601."""
     if raw is None:
         return None
-    return jsonable(camel_dict_to_snake_dict(dict(raw)))
+    return normalize_boto3_result(camel_dict_to_snake_dict(dict(raw)))
 
 
 # ---------------------------------------------------------------------------
 # Waiting
 # ---------------------------------------------------------------------------
-
-
-def wait_for_restore_job(client, job_id, deadline, clock=time.monotonic, sleep=time.sleep):
-    """Poll DescribeRestoreJob until the job ends or ``deadline`` (a ``clock()`` value) passes.
-    Returns (job, finished): the last answer, and whether it ended."""
-    return _jobs.wait_for_restore_job(client, job_id, deadline=deadline, clock=clock, sleep=sleep)
 
 
 def _table_ready(table):
@@ -209,7 +188,7 @@ def finish_restore(client, ddb_client, job_id, table_name, timeout, clock=time.m
     and when either wait runs out of time (naming the job, its last status and the table).
     """
     deadline = clock() + timeout
-    job, finished = wait_for_restore_job(client, job_id, deadline, clock=clock, sleep=sleep)
+    job, finished = wait_for_restore_job(client, job_id, deadline=deadline, clock=clock, sleep=sleep)
     if not finished:
         raise RestoreJobError(
             message=(
@@ -401,7 +380,7 @@ class Restorer(object):
         request = self.request
         table_arn = table.get("TableArn")
         result["target_table_arn"] = table_arn
-        created = as_utc(table.get("CreationDateTime"))
+        created = parse_time(table.get("CreationDateTime"))
         since = None
         if created is not None:
             since = created.replace(microsecond=0) - _slack()

@@ -3,40 +3,36 @@
 # Copyright: Contributors to backupkit.dynamodb
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""AWS Backup selections for backupkit.dynamodb (private).
+"""The engine of backupkit.dynamodb.backup_selection (private).
 
-Two halves:
-
-* the AWS calls (Backup, plus the STS and IAM look-ups the module needs), each a
-  small function decorated once for error translation and once for retries; they
-  raise :class:`AnsibleBackupError` and nothing else;
-* pure functions that turn a selection - as the module's options describe it, or
-  as AWS returns it - into one normalised snake_case dict, so that the two can be
-  compared with ``==``.
+describe -> desired -> predict -> the same normalised view before and after -> apply ->
+describe again (:func:`ensure_present`, :func:`ensure_absent`). The AWS calls are
+``_backup``'s (and ``_iam``'s, ``_identity``'s); the pure functions turn a selection - as
+the module's options describe it, or as AWS returns it - into one normalised snake_case
+dict, so that the two can be compared with ``==``.
 
 A selection cannot be updated in AWS: a changed selection is deleted and created again.
+AWS allows several selections of one name in a plan; two runs at once can create two. The
+module keeps one, always the same for every run: the one as wanted, else the oldest
+(CreationDate, then SelectionId).
 """
 
 from __future__ import annotations
 
-import datetime
-import functools
 import re
-import time
-import uuid
-
-try:
-    from botocore.exceptions import ClientError
-except ImportError:
-    ClientError = None  # Handled by AnsibleAWSModule
-
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import create_backup_selection
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_backup_selection
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_selection
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_plans
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_selections
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import get_role
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import get_caller_identity
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import get_role
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import EPOCH
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 # option name (amazon.aws.backup_selection's conditions suboptions) -> AWS Conditions field
 CONDITION_FIELDS = {
@@ -48,131 +44,6 @@ CONDITION_FIELDS = {
 
 # The only ConditionType AWS knows for ListOfTags; used when list_of_tags leaves it out.
 DEFAULT_CONDITION_TYPE = "STRINGEQUALS"
-
-# InvalidParameterValueException messages AWS Backup answers while a new IAM role
-# has not yet propagated, for example
-#   "IAM Role arn:aws:iam::123456789012:role/x cannot be assumed by AWS Backup"
-#   "IAM Role arn:aws:iam::123456789012:role/x is not authorized to call tag:GetResources"
-ROLE_PROPAGATION_MESSAGES = (
-    "cannot be assumed",
-    "could not be assumed",
-    "unable to assume",
-    "not authorized",
-)
-ROLE_PROPAGATION_TIMEOUT = 60
-ROLE_PROPAGATION_DELAY = 2
-ROLE_PROPAGATION_MAX_DELAY = 16
-
-
-# --------------------------------------------------------------------------
-# IAM eventual consistency
-# --------------------------------------------------------------------------
-
-
-def is_role_propagation_error(error) -> bool:
-    """True if ``error`` is AWS Backup refusing a role that IAM has not finished propagating.
-
-    Only ``InvalidParameterValueException`` answers whose message says the role cannot be
-    assumed or is not authorised count; any other error (a malformed ARN, a missing plan,
-    throttling, ...) is not retried here.
-    """
-    if ClientError is None or not isinstance(error, ClientError):
-        return False
-    details = error.response.get("Error") or {}
-    if details.get("Code") != "InvalidParameterValueException":
-        return False
-    message = str(details.get("Message") or "").lower()
-    return any(phrase in message for phrase in ROLE_PROPAGATION_MESSAGES)
-
-
-def retry_while_role_propagates(timeout=ROLE_PROPAGATION_TIMEOUT, delay=ROLE_PROPAGATION_DELAY,
-                                max_delay=ROLE_PROPAGATION_MAX_DELAY, sleep=time.sleep, clock=time.monotonic):
-    """Retry the decorated call for up to ``timeout`` seconds while :func:`is_role_propagation_error`.
-
-    The wait doubles from ``delay`` up to ``max_delay`` and never passes the deadline; the
-    last error is raised once the deadline is reached. ``sleep`` and ``clock`` exist for tests.
-    """
-
-    def decorator(func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            deadline = clock() + timeout
-            wait = delay
-            while True:
-                try:
-                    return func(*args, **kwargs)
-                except Exception as e:  # pylint: disable=broad-except
-                    if not is_role_propagation_error(e):
-                        raise
-                    remaining = deadline - clock()
-                    if remaining <= 0:
-                        raise
-                    sleep(min(wait, remaining))
-                    wait = min(wait * 2, max_delay)
-
-        return wrapper
-
-    return decorator
-
-
-# --------------------------------------------------------------------------
-# AWS calls
-# --------------------------------------------------------------------------
-
-
-@BackupErrorHandler.list_error_handler("list AWS Backup selections", default_value=None)
-@aws_retry
-def list_backup_selections(client, plan_id):
-    """Every selection of the plan, across all pages (None if the plan is gone)."""
-    paginator = client.get_paginator("list_backup_selections")
-    return paginator.paginate(BackupPlanId=plan_id).build_full_result().get("BackupSelectionsList", [])
-
-
-@BackupErrorHandler.list_error_handler("get AWS Backup selection")
-@aws_retry
-def get_backup_selection(client, plan_id, selection_id):
-    """GetBackupSelection's answer without ResponseMetadata (None if it is gone)."""
-    response = client.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-@BackupErrorHandler.common_error_handler("create AWS Backup selection")
-@retry_while_role_propagates()
-@aws_retry
-def _create_backup_selection(client, plan_id, selection, creator_request_id):
-    response = client.create_backup_selection(
-        BackupPlanId=plan_id, BackupSelection=selection, CreatorRequestId=creator_request_id
-    )
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-def create_backup_selection(client, plan_id, selection):
-    """CreateBackupSelection with one idempotency token for all its retries.
-
-    ``selection`` is the API's BackupSelection structure (see :func:`to_api`). Answers
-    ``{"SelectionId", "BackupPlanId", "CreationDate"}``.
-    """
-    return _create_backup_selection(client, plan_id, selection, str(uuid.uuid4()))
-
-
-@BackupErrorHandler.deletion_error_handler("delete AWS Backup selection")
-@aws_retry
-def delete_backup_selection(client, plan_id, selection_id):
-    client.delete_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
-    return True
-
-
-def get_caller_account(sts_client):
-    """The caller's account id (STS GetCallerIdentity, wrapped once in _identity)."""
-    return get_caller_identity(sts_client)["Account"]
-
-
-def get_role_arn(iam_client, role_name):
-    """The ARN of the IAM role ``role_name`` (None if there is no such role)."""
-    role = get_role(iam_client, role_name)
-    return role["Arn"] if role else None
 
 
 # --------------------------------------------------------------------------
@@ -277,8 +148,8 @@ def normalise_selection(selection):
     }
 
 
-def desired_selection(selection_name, iam_role_arn, resources=None, not_resources=None,
-                      list_of_tags=None, conditions=None):
+def desired(selection_name, iam_role_arn, resources=None, not_resources=None,
+            list_of_tags=None, conditions=None):
     """The module's options as the normalised dict the module compares."""
     return {
         "selection_name": selection_name,
@@ -314,13 +185,7 @@ def to_api(selection):
     return api
 
 
-def _timestamp(value):
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    return value
-
-
-def describe_result(response):
+def selection_result(response):
     """GetBackupSelection's answer as the module's ``backup_selection`` return value.
 
     The normalised selection plus the fields AWS owns (``backup_plan_id``, ``selection_id``,
@@ -329,7 +194,7 @@ def describe_result(response):
     result = normalise_selection(response.get("BackupSelection") or {})
     result["backup_plan_id"] = response.get("BackupPlanId")
     result["selection_id"] = response.get("SelectionId")
-    result["creation_date"] = _timestamp(response.get("CreationDate"))
+    result["creation_date"] = iso(response.get("CreationDate"))
     if response.get("CreatorRequestId"):
         result["creator_request_id"] = response["CreatorRequestId"]
     return result
@@ -340,17 +205,22 @@ def flatten_response(response):
 
     This is the ``current_selection`` element amazon.aws.backup_selection returns.
     """
-    flat = {key: _timestamp(value) for key, value in response.items() if key != "BackupSelection"}
+    flat = {key: iso(value) for key, value in response.items() if key != "BackupSelection"}
     flat.update(response.get("BackupSelection") or {})
     return flat
 
 
-def comparable(selection):
-    """The part of a ``backup_selection`` dict that the user controls (what before/after compare)."""
+VIEW_KEYS = ("selection_name", "iam_role_arn", "resources", "not_resources", "list_of_tags", "conditions")
+
+
+def view(selection, duplicates=()):
+    """What before and after compare: the part of a ``backup_selection`` dict (or of :func:`desired`) that
+    the user controls, and the ids of the other selections of the same name (``duplicates``, none wanted)."""
     if selection is None:
         return None
-    return {key: selection[key] for key in
-            ("selection_name", "iam_role_arn", "resources", "not_resources", "list_of_tags", "conditions")}
+    result = {key: selection[key] for key in VIEW_KEYS}
+    result["duplicates"] = sorted(duplicates)
+    return result
 
 
 # --------------------------------------------------------------------------
@@ -363,8 +233,10 @@ TABLE_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
 ARN_PATTERN = re.compile(r"^arn:[a-z*-]+:[a-z0-9*-]+:[a-z0-9*-]*:(\d{12}|\*)?:.+$")
 
 
-def selection_problems(params):
+def input_problems(params):
     """What is wrong with the options of a selection to be present (messages naming the option)."""
+    if params.get("state", "present") != "present":
+        return []
     problems = []
     for option in ("resources", "not_resources"):
         for value in params.get(option) or []:
@@ -405,24 +277,139 @@ def dynamodb_table_arn(table, partition, region, account_id):
     return f"arn:{partition}:dynamodb:{region}:{account_id}:table/{table}"
 
 
-__all__ = [
-    "AnsibleBackupError",
-    "comparable",
-    "create_backup_selection",
-    "delete_backup_selection",
-    "describe_result",
-    "desired_selection",
-    "dynamodb_table_arn",
-    "find_plan_id",
-    "find_selections",
-    "selection_problems",
-    "flatten_response",
-    "get_caller_account",
-    "get_role_arn",
-    "is_role_propagation_error",
-    "normalise_conditions",
-    "normalise_list_of_tags",
-    "normalise_selection",
-    "retry_while_role_propagates",
-    "to_api",
-]
+# --------------------------------------------------------------------------
+# The engine
+# --------------------------------------------------------------------------
+
+
+def resolve_role_arn(module):
+    """O(iam_role_arn), or the ARN of the role O(iam_role_name) (an error if it does not exist)."""
+    if module.params["iam_role_arn"]:
+        return module.params["iam_role_arn"]
+    role_name = module.params["iam_role_name"]
+    role = get_role(module.client("iam"), role_name)
+    if role is None:
+        raise AnsibleBackupError(message=f"iam_role_name: the IAM role {role_name!r} does not exist")
+    return role["Arn"]
+
+
+def resolve_resources(module, client):
+    """O(resources) plus the ARNs of O(dynamodb_tables) in the connection's account and region."""
+    resources = list(module.params["resources"] or [])
+    tables = module.params["dynamodb_tables"] or []
+    if tables:
+        account_id = None
+        if any(not str(table).startswith("arn:") for table in tables):
+            account_id = get_caller_identity(module.client("sts"))["Account"]
+        resources.extend(
+            dynamodb_table_arn(table, client.meta.partition, client.meta.region_name, account_id) for table in tables
+        )
+    return resources
+
+
+def age_key(response):
+    """Oldest first: CreationDate, then SelectionId (the same order for every run)."""
+    return (parse_time(response.get("CreationDate")) or EPOCH, response.get("SelectionId") or "")
+
+
+def keep_one(selections, wanted):
+    """(the selection to keep, the others): the one as wanted, else the oldest."""
+    ordered = sorted(selections, key=lambda response: (view(selection_result(response)) != view(wanted), age_key(response)))
+    return (ordered[0] if ordered else None), ordered[1:]
+
+
+def converge_after_create(client, plan_id, created_id, wanted):
+    """Another run may have created a selection of the same name at the same time: of those listed now,
+    the oldest is kept by every run. Returns the kept selection (GetBackupSelection's answer), after
+    deleting the one this run created when it is not that one; fails when the kept one is not as wanted."""
+    selections = find_selections(client, plan_id, wanted["selection_name"])
+    if not any(response["SelectionId"] == created_id for response in selections):
+        return None
+    keeper = sorted(selections, key=age_key)[0]
+    if keeper["SelectionId"] == created_id:
+        return keeper
+    delete_backup_selection(client, plan_id, created_id)
+    if view(selection_result(keeper)) != view(wanted):
+        raise AnsibleBackupError(
+            message=(f"Another run created backup selection {wanted['selection_name']!r} ({keeper['SelectionId']}) "
+                     f"at the same time, not as this task asks; the one this task created ({created_id}) was deleted "
+                     "to keep one selection of that name. Run the task again to replace it.")
+        )
+    return keeper
+
+
+def ensure_present(module):
+    client = module.client("backup")
+    plan_name = module.params["backup_plan_name"]
+    wanted = desired(
+        selection_name=module.params["backup_selection_name"],
+        iam_role_arn=resolve_role_arn(module),
+        resources=resolve_resources(module, client),
+        not_resources=module.params["not_resources"],
+        list_of_tags=module.params["list_of_tags"],
+        conditions=module.params["conditions"],
+    )
+
+    plan_id = find_plan_id(client, plan_name)
+    if plan_id is None:
+        raise AnsibleBackupError(message=f"The backup plan {plan_name} does not exist. Please create one first.")
+    current, others = keep_one(find_selections(client, plan_id, wanted["selection_name"]), wanted)
+    duplicates = [selection["SelectionId"] for selection in others]
+    current_result = selection_result(current) if current else None
+    before = view(current_result, duplicates)
+    extra = dict(current_selection=[flatten_response(current)] if current else [], exists=True, replaced=False)
+    if duplicates:
+        extra["msg"] = (f"{'Would have deleted' if module.check_mode else 'Deleted'} {len(duplicates)} more backup "
+                        f"selection(s) named {wanted['selection_name']!r}: {', '.join(duplicates)}")
+        if not module.check_mode:
+            for selection_id in duplicates:
+                delete_backup_selection(client, plan_id, selection_id)
+
+    if before is not None and view(current_result) == view(wanted):
+        after = view(current_result)
+        return changed_result(before, after, module._diff, backup_selection=current_result, **extra)
+
+    old_id = current["SelectionId"] if current else None
+    if old_id:
+        extra.update(replaced=True, replaced_selection_id=old_id)
+    predicted = view(wanted)
+    if module.check_mode:
+        action = "replaced" if old_id else "created"
+        extra["msg"] = f"Would have {action} selection if not in check mode" + (f"; {extra['msg']}" if duplicates else "")
+        return changed_result(before, predicted, module._diff, backup_selection=dict(wanted, backup_plan_id=plan_id), **extra)
+
+    if old_id:
+        delete_backup_selection(client, plan_id, old_id)
+    try:
+        created = create_backup_selection(client, plan_id, to_api(wanted))
+    except AnsibleBackupError as e:
+        if old_id:
+            raise AnsibleBackupError(
+                message=(f"Deleted backup selection {wanted['selection_name']} ({old_id}) to replace it, "
+                         "but failed to create its replacement"),
+                exception=e.exception,
+            ) from e
+        raise
+    response = converge_after_create(client, plan_id, created["SelectionId"], wanted)
+    if response is None:  # not listed yet: report what was created
+        response = get_backup_selection(client, plan_id, created["SelectionId"]) or dict(created, BackupSelection=to_api(wanted))
+    after_result = selection_result(response)
+    return changed_result(before, view(after_result), module._diff, backup_selection=after_result, **extra)
+
+
+def ensure_absent(module):
+    client = module.client("backup")
+    gone = dict(backup_selection={}, exists=False, replaced=False, current_selection=[])
+    plan_id = find_plan_id(client, module.params["backup_plan_name"])
+    existing = find_selections(client, plan_id, module.params["backup_selection_name"]) if plan_id else []
+    if not existing:
+        return changed_result(None, None, module._diff, **gone)
+
+    existing.sort(key=age_key)
+    before = view(selection_result(existing[0]), [selection["SelectionId"] for selection in existing[1:]])
+    gone["current_selection"] = [flatten_response(existing[0])]
+    if module.check_mode:
+        return changed_result(before, None, module._diff, msg="Would have deleted backup selection if not in check mode", **gone)
+    for selection in existing:
+        delete_backup_selection(client, plan_id, selection["SelectionId"])
+    return changed_result(before, None, module._diff, **gone)

@@ -3,11 +3,11 @@
 # Copyright: Contributors to backupkit.dynamodb
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""AWS Backup vault calls and normalisers for backupkit.dynamodb.backup_vault (private).
+"""The engine of backupkit.dynamodb.backup_vault (private).
 
-Every AWS call is a small function decorated once for error translation and once
-for retries. The normalisers turn AWS answers into the snake_case dicts the module
-returns; user maps (tags, policy documents) are never case-converted.
+describe -> desired -> predict -> the same normalised view before and after -> apply ->
+describe again. The AWS calls are ``_backup``'s (and ``_kms``'s); user maps (tags,
+policy documents) are never case-converted.
 """
 
 from __future__ import annotations
@@ -17,152 +17,39 @@ import datetime
 import json
 import time
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.amazon.aws.plugins.module_utils.transformation import boto3_resource_to_ansible_dict
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import create_backup_vault
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_backup_vault
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_backup_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_backup_vault_lock_configuration
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_backup_vault_notifications
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_vault
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_vault_notifications
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_recovery_points_by_backup_vault
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_tags
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import put_backup_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import put_backup_vault_lock_configuration
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import put_backup_vault_notifications
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import tag_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import untag_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._kms import resolve_kms_key_arn
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 
-class KMSLookupErrorHandler(BackupErrorHandler):
-    """A KMS key that cannot be described (missing, not ours to read, not a key id) is "unknown"."""
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code(["NotFoundException", "AccessDeniedException", "InvalidArnException"])
-
-
-# ---------------------------------------------------------------------------
-# AWS calls
-# ---------------------------------------------------------------------------
-
-# the vault's tags are AWS Backup's ListTags / TagResource / UntagResource (see _backup)
-list_vault_tags = list_tags
-tag_vault = tag_resource
-untag_vault = untag_resource
-
-
-@BackupErrorHandler.list_error_handler("get backup vault access policy")
-@aws_retry
-def get_vault_access_policy(client, name):
-    return client.get_backup_vault_access_policy(BackupVaultName=name).get("Policy")
-
-
-@BackupErrorHandler.list_error_handler("get backup vault notifications")
-@aws_retry
-def get_vault_notifications(client, name):
-    response = client.get_backup_vault_notifications(BackupVaultName=name)
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-@BackupErrorHandler.common_error_handler("create backup vault")
-@aws_retry
-def _create_backup_vault(client, **params):
-    return client.create_backup_vault(**params)
-
-
-def create_backup_vault(client, **params):
-    try:
-        return _create_backup_vault(client, **params)
-    except is_ansible_aws_error_code("AlreadyExistsException") as e:
-        raise AnsibleBackupError(
-            message=(
-                f"Failed to create backup vault {params.get('BackupVaultName')!r}: it already exists, although "
-                "DescribeBackupVault answered as if it did not (AWS answers AccessDeniedException for a missing "
-                "vault, so a missing backup:DescribeBackupVault permission looks the same)"
-            ),
-            exception=e.exception,
-        ) from e
-
-
-@BackupErrorHandler.common_error_handler("put backup vault access policy")
-@aws_retry
-def put_vault_access_policy(client, name, policy):
-    client.put_backup_vault_access_policy(BackupVaultName=name, Policy=json.dumps(policy))
-    return True
-
-
-@BackupErrorHandler.deletion_error_handler("delete backup vault access policy")
-@aws_retry
-def delete_vault_access_policy(client, name):
-    client.delete_backup_vault_access_policy(BackupVaultName=name)
-    return True
-
-
-@BackupErrorHandler.common_error_handler("put backup vault lock configuration")
-@aws_retry
-def put_vault_lock(client, name, min_retention_days=None, max_retention_days=None, changeable_for_days=None):
-    params = {"BackupVaultName": name}
-    if min_retention_days is not None:
-        params["MinRetentionDays"] = min_retention_days
-    if max_retention_days is not None:
-        params["MaxRetentionDays"] = max_retention_days
-    if changeable_for_days is not None:
-        params["ChangeableForDays"] = changeable_for_days
-    client.put_backup_vault_lock_configuration(**params)
-    return True
-
-
-@BackupErrorHandler.deletion_error_handler("delete backup vault lock configuration")
-@aws_retry
-def delete_vault_lock(client, name):
-    client.delete_backup_vault_lock_configuration(BackupVaultName=name)
-    return True
-
-
-@BackupErrorHandler.common_error_handler("put backup vault notifications")
-@aws_retry
-def put_vault_notifications(client, name, sns_topic_arn, events):
-    client.put_backup_vault_notifications(BackupVaultName=name, SNSTopicArn=sns_topic_arn, BackupVaultEvents=list(events))
-    return True
-
-
-@BackupErrorHandler.deletion_error_handler("delete backup vault notifications")
-@aws_retry
-def delete_vault_notifications(client, name):
-    client.delete_backup_vault_notifications(BackupVaultName=name)
-    return True
-
-
-@BackupErrorHandler.list_error_handler("list recovery points of backup vault", default_value=[])
-@aws_retry
 def list_recovery_points(client, name):
-    paginator = client.get_paginator("list_recovery_points_by_backup_vault")
-    return paginator.paginate(BackupVaultName=name).build_full_result().get("RecoveryPoints", [])
-
-
-@BackupErrorHandler.deletion_error_handler("delete recovery point")
-@aws_retry
-def delete_recovery_point(client, name, arn):
-    client.delete_recovery_point(BackupVaultName=name, RecoveryPointArn=arn)
-    return True
-
-
-@BackupErrorHandler.deletion_error_handler("delete backup vault")
-@aws_retry
-def delete_backup_vault(client, name):
-    client.delete_backup_vault(BackupVaultName=name)
-    return True
-
-
-@KMSLookupErrorHandler.list_error_handler("describe KMS key")
-@aws_retry
-def resolve_kms_key_arn(kms_client, key_id):
-    """The key ARN behind a key id, key ARN, alias name or alias ARN; None when it cannot be read."""
-    return kms_client.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+    """The recovery points of the vault ([] when it has none, or is gone)."""
+    return list_recovery_points_by_backup_vault(client, BackupVaultName=name) or []
 
 
 def wait_for_empty_vault(client, name, timeout, delay=2, clock=time.monotonic, sleep=time.sleep):
@@ -175,17 +62,6 @@ def wait_for_empty_vault(client, name, timeout, delay=2, clock=time.monotonic, s
 # ---------------------------------------------------------------------------
 # Normalisers (pure)
 # ---------------------------------------------------------------------------
-
-
-def _jsonable(value):
-    """Dates as ISO 8601 strings, recursively; everything else unchanged."""
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 # keys amazon.aws.backup_vault returns (and those of a lock), filled in when AWS leaves them out
@@ -206,7 +82,7 @@ def normalise_vault(response, tags):
     """DescribeBackupVault's answer as amazon.aws returns it: snake_case keys, dates as strings,
     ``tags`` exactly as AWS stores them (never case-converted)."""
     raw = {k: v for k, v in (response or {}).items() if k != "ResponseMetadata"}
-    vault = _jsonable(camel_dict_to_snake_dict(raw))
+    vault = boto3_resource_to_ansible_dict(raw, transform_tags=False, force_tags=False) or {}
     for key, default in VAULT_DEFAULTS.items():
         if vault.get(key) is None:
             vault[key] = default
@@ -264,7 +140,7 @@ def parse_policy(value):
     return policy
 
 
-def describe_vault_state(client, name):
+def describe(client, name):
     """Everything the module manages about a vault, normalised; None when the vault does not exist."""
     response = describe_backup_vault(client, name)
     if response is None:
@@ -272,22 +148,16 @@ def describe_vault_state(client, name):
     tags = list_tags(client, response["BackupVaultArn"]) if response.get("BackupVaultArn") else {}
     vault = normalise_vault(response, tags)
     try:
-        policy = parse_policy(get_vault_access_policy(client, name))
+        policy = parse_policy(get_backup_vault_access_policy(client, name))
     except ValueError as e:  # AWS only stores valid JSON: this is not expected to happen
         raise AnsibleBackupError(message=f"The access policy AWS returned for backup vault {name!r} {e}") from None
     return {
         "vault": vault,
         "access_policy": policy,
         "lock": lock_from_vault(vault),
-        "notifications": normalise_notifications(get_vault_notifications(client, name)),
+        "notifications": normalise_notifications(get_backup_vault_notifications(client, name)),
         "number_of_recovery_points": vault["number_of_recovery_points"],
     }
-
-
-# ---------------------------------------------------------------------------
-# The engine of backupkit.dynamodb.backup_vault: options -> desired state -> prediction
-# -> the same managed view before and after -> changes -> the vault described again
-# ---------------------------------------------------------------------------
 
 
 FORCE_DELETE_TIMEOUT = 600
@@ -345,7 +215,7 @@ def desired_notifications(option, known_events=None):
     return {"sns_topic_arn": topic, "events": events}
 
 
-def desired_state(params, known_events=None):
+def desired(params, known_events=None):
     """The options as a desired-state dict. Keys access_policy / lock / notifications are present only when managed."""
     desired = {
         "backup_vault_name": params["backup_vault_name"],
@@ -373,18 +243,6 @@ def desired_state(params, known_events=None):
 # ---------------------------------------------------------------------------
 
 
-def _parse_date(value):
-    if not value:
-        return None
-    if isinstance(value, datetime.datetime):
-        parsed = value
-    else:
-        parsed = datetime.datetime.fromisoformat(str(value))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
-    return parsed
-
-
 def lock_view(lock):
     """What decides whether a lock changes: mode and retention days (not the lock date, set by AWS)."""
     if lock is None:
@@ -396,7 +254,7 @@ def lock_is_immutable(lock, now):
     """A compliance-mode lock whose lock date has passed can no longer be changed or removed."""
     if not lock or lock.get("mode") != "compliance":
         return False
-    lock_date = _parse_date(lock.get("lock_date"))
+    lock_date = parse_time(lock.get("lock_date"), "lock_date")
     return lock_date is not None and lock_date <= now
 
 
@@ -495,7 +353,7 @@ def predict(current, desired, now):
     return state
 
 
-def managed_view(state):
+def view(state):
     """What the module manages, for ``changed`` and ``diff``: no server-owned fields (ARN, dates, counts)."""
     if state is None:
         return None
@@ -547,20 +405,42 @@ def check_encryption_key(module, current, wanted):
     )
 
 
-def apply_changes(client, name, before, predicted, desired):
+def create(client, name, predicted, desired):
+    """CreateBackupVault, then the vault described. A vault that another run created meanwhile
+    (AlreadyExistsException) is described and converged like any existing vault."""
+    params = {"BackupVaultName": name}
+    if predicted["vault"]["tags"]:
+        params["BackupVaultTags"] = predicted["vault"]["tags"]
+    if desired.get("encryption_key_arn"):
+        params["EncryptionKeyArn"] = desired["encryption_key_arn"]
+    if desired.get("creator_request_id"):
+        params["CreatorRequestId"] = desired["creator_request_id"]
+    try:
+        create_backup_vault(client, **params)
+    except is_ansible_aws_error_code("AlreadyExistsException") as e:
+        created = describe(client, name)
+        if created is None:
+            raise AnsibleBackupError(
+                message=(
+                    f"Failed to create backup vault {name!r}: it already exists, but DescribeBackupVault answers as "
+                    "if it did not (AWS answers AccessDeniedException for a missing vault, so a missing "
+                    "backup:DescribeBackupVault permission looks the same)"
+                ),
+                exception=e.exception,
+            ) from e
+        return created
+    created = describe(client, name)
+    if created is None:
+        raise AnsibleBackupError(message=f"Backup vault {name!r} was created but cannot be described")
+    return created
+
+
+def apply(module, client, name, before, predicted, desired):
     """Write what differs between ``before`` (None: create) and ``predicted``."""
     if before is None:
-        params = {"BackupVaultName": name}
-        if predicted["vault"]["tags"]:
-            params["BackupVaultTags"] = predicted["vault"]["tags"]
-        if desired.get("encryption_key_arn"):
-            params["EncryptionKeyArn"] = desired["encryption_key_arn"]
-        if desired.get("creator_request_id"):
-            params["CreatorRequestId"] = desired["creator_request_id"]
-        create_backup_vault(client, **params)
-        before = describe_vault_state(client, name)
-        if before is None:
-            raise AnsibleBackupError(message=f"Backup vault {name!r} was created but cannot be described")
+        before = create(client, name, predicted, desired)
+        check_encryption_key(module, before, desired.get("encryption_key_arn"))
+        predicted = predict(before, desired, datetime.datetime.now(datetime.timezone.utc))
 
     arn = before["vault"]["backup_vault_arn"]
     current_tags, wanted_tags = before["vault"]["tags"], predicted["vault"]["tags"]
@@ -568,55 +448,64 @@ def apply_changes(client, name, before, predicted, desired):
         to_remove = [key for key in current_tags if key not in wanted_tags]
         to_set = {key: value for key, value in wanted_tags.items() if current_tags.get(key) != value}
         if to_remove:
-            untag_vault(client, arn, to_remove)
+            untag_resource(client, arn, to_remove)
         if to_set:
-            tag_vault(client, arn, to_set)
+            tag_resource(client, arn, to_set)
 
     if before["access_policy"] != predicted["access_policy"]:
         if predicted["access_policy"]:
-            put_vault_access_policy(client, name, predicted["access_policy"])
+            put_backup_vault_access_policy(client, name, predicted["access_policy"])
         else:
-            delete_vault_access_policy(client, name)
+            delete_backup_vault_access_policy(client, name)
 
     if lock_view(before["lock"]) != lock_view(predicted["lock"]):
         wanted = desired["lock"]
         if wanted is None or (before["lock"] and before["lock"]["mode"] == "compliance" and wanted["mode"] == "governance"):
             # a lock date cannot be taken off with PutBackupVaultLockConfiguration: remove, then put
-            delete_vault_lock(client, name)
+            delete_backup_vault_lock_configuration(client, name)
         if wanted is not None:
-            put_vault_lock(client, name, wanted["min_retention_days"], wanted["max_retention_days"], wanted["changeable_for_days"])
+            put_backup_vault_lock_configuration(client, name, wanted["min_retention_days"], wanted["max_retention_days"],
+                                                wanted["changeable_for_days"])
 
     if before["notifications"] != predicted["notifications"]:
         if predicted["notifications"]:
-            put_vault_notifications(client, name, predicted["notifications"]["sns_topic_arn"], predicted["notifications"]["events"])
+            put_backup_vault_notifications(client, name, predicted["notifications"]["sns_topic_arn"],
+                                           predicted["notifications"]["events"])
         else:
-            delete_vault_notifications(client, name)
+            delete_backup_vault_notifications(client, name)
 
 
-def ensure_present(module, client, desired):
-    name = desired["backup_vault_name"]
+def ensure_present(module):
+    client = module.client("backup")
+    try:
+        wanted = desired(module.params, known_vault_events(client))
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    name = wanted["backup_vault_name"]
     now = datetime.datetime.now(datetime.timezone.utc)
-    before = describe_vault_state(client, name)
+    before = describe(client, name)
     if before is not None:
-        check_encryption_key(module, before, desired.get("encryption_key_arn"))
-        if "lock" in desired:
-            error = lock_change_error(name, before["lock"], desired["lock"], now)
+        check_encryption_key(module, before, wanted.get("encryption_key_arn"))
+        if "lock" in wanted:
+            error = lock_change_error(name, before["lock"], wanted["lock"], now)
             if error:
                 module.fail_json(msg=error, lock=before["lock"])
 
-    predicted = predict(before, desired, now)
-    if module.check_mode or managed_view(predicted) == managed_view(before):
-        return changed_result(managed_view(before), managed_view(predicted), module._diff, exists=True, **state_result(predicted))
+    predicted = predict(before, wanted, now)
+    if module.check_mode or view(predicted) == view(before):
+        return changed_result(view(before), view(predicted), module._diff, exists=True, **state_result(predicted))
 
-    apply_changes(client, name, before, predicted, desired)
-    after = describe_vault_state(client, name)
+    apply(module, client, name, before, predicted, wanted)
+    after = describe(client, name)
     if after is None:
         raise AnsibleBackupError(message=f"Backup vault {name!r} disappeared while it was being updated")
-    return changed_result(managed_view(before), managed_view(after), module._diff, exists=True, **state_result(after))
+    return changed_result(view(before), view(after), module._diff, exists=True, **state_result(after))
 
 
-def ensure_absent(module, client, name, force):
-    before = describe_vault_state(client, name)
+def ensure_absent(module):
+    client = module.client("backup")
+    name, force = module.params["backup_vault_name"], module.params["force"]
+    before = describe(client, name)
     if before is None:
         result = changed_result(None, None, module._diff, exists=False, **state_result(None))
         if force:
@@ -645,7 +534,7 @@ def ensure_absent(module, client, name, force):
             number_of_recovery_points=count,
         )
 
-    result = changed_result(managed_view(before), None, module._diff, exists=False, backupvault={}, **state_result(before))
+    result = changed_result(view(before), None, module._diff, exists=False, backupvault={}, **state_result(before))
     if force:
         result["deleted_recovery_points"] = points
     if module.check_mode:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
 
 def changed_result(before, after, diff_mode, **extra):
     """The common result of a declarative module: ``changed`` is exactly ``before != after``.
@@ -20,3 +22,22 @@ def changed_result(before, after, diff_mode, **extra):
         result["diff"] = dict(before=copy.deepcopy(before) if before is not None else {},
                               after=copy.deepcopy(after) if after is not None else {})
     return result
+
+
+def run_module(module, ensure_present, ensure_absent=None, input_problems=None):
+    """The one ``main()`` body of the collection's modules.
+
+    The options are checked first (``input_problems(params)`` returns messages naming the
+    option; none may need AWS), then ``ensure_present(module)`` runs (``ensure_absent(module)``
+    for ``state: absent``). Every AWS error reaches the module as one AnsibleAWSError
+    subclass (one per service) and is reported here, once.
+    """
+    problems = input_problems(module.params) if input_problems else []
+    if problems:
+        module.fail_json(msg="; ".join(problems), errors=problems)
+    ensure = ensure_absent if ensure_absent and module.params.get("state") == "absent" else ensure_present
+    try:
+        result = ensure(module)
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(**result)

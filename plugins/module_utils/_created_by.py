@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_plans
 
 # option -> CreatedBy field it is compared with
 PLAN_FILTERS = {
@@ -43,31 +42,6 @@ def plan_filter_argument_spec():
 
 
 PLAN_FILTER_MUTUALLY_EXCLUSIVE = [["backup_plan_id", "backup_plan_name"], ["backup_rule_id", "backup_rule_name"]]
-
-
-# ---------------------------------------------------------------------------
-# AWS calls
-# ---------------------------------------------------------------------------
-
-
-@BackupErrorHandler.common_error_handler("list backup plans")
-@AWSRetry.jittered_backoff()
-def list_backup_plans_including_deleted(client):
-    """Every backup plan of the region, deleted ones included (all pages)."""
-    paginator = client.get_paginator("list_backup_plans")
-    return paginator.paginate(IncludeDeleted=True).build_full_result().get("BackupPlansList", [])
-
-
-@BackupErrorHandler.list_error_handler("get backup plan version")
-@AWSRetry.jittered_backoff()
-def get_backup_plan_version(client, backup_plan_id, version_id):
-    """GetBackupPlan of one version of a plan (the current one when version_id is None), or None."""
-    params = {"BackupPlanId": backup_plan_id}
-    if version_id:
-        params["VersionId"] = version_id
-    response = client.get_backup_plan(**params)
-    response.pop("ResponseMetadata", None)
-    return response
 
 
 # ---------------------------------------------------------------------------
@@ -108,7 +82,7 @@ class CreatedByFilter:
             return None
         if self._plan_ids is None:
             name = self.wanted["backup_plan_name"]
-            plans = list_backup_plans_including_deleted(self.client)
+            plans = list_backup_plans(self.client, include_deleted=True)
             self._plan_ids = sorted({plan["BackupPlanId"] for plan in plans if plan.get("BackupPlanName") == name})
         return self._plan_ids
 
@@ -121,7 +95,7 @@ class CreatedByFilter:
         if not key[0]:
             return None
         if key not in self._rule_names:
-            plan = get_backup_plan_version(self.client, key[0], key[1]) or {}
+            plan = get_backup_plan(self.client, key[0], key[1]) or {}
             rules = (plan.get("BackupPlan") or {}).get("Rules") or []
             self._rule_names[key] = {rule.get("RuleId"): rule.get("RuleName") for rule in rules}
         return self._rule_names[key].get(created_by.get("BackupRuleId"))

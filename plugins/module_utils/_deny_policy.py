@@ -5,11 +5,8 @@
 
 """The deny-backup-deletion guard of backupkit.dynamodb.backup_deny_policy (private).
 
-Three parts:
+Three parts, over the IAM calls of ``_iam`` and the AWS Backup calls of ``_backup``:
 
-* IAM calls (customer-managed policy, its versions and attachments, principals,
-  the policy simulator) and the backup vault access policy calls, each a small
-  function decorated once for error translation and once for retries;
 * pure functions that build the policy document and the vault statement, merge
   the statement into a vault policy, pick the versions to delete and the
   resources to simulate;
@@ -31,20 +28,35 @@ from urllib.parse import unquote
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.iam import validate_iam_identifiers
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
+from ansible_collections.backupkit.dynamodb.plugins.module_utils import _iam as iam_calls
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_backup_vault_access_policy
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_vault
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import delete_vault_access_policy
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import get_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import put_backup_vault_access_policy
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import parse_policy
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import put_vault_access_policy
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import get_role
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import attach_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import create_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import delete_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import delete_policy_version
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import detach_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import get_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import get_policy_version
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import get_principal
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import list_entities_for_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import list_group_members
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import list_local_policies
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import list_policy_versions
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import set_default_policy_version
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import simulate_principal_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import caller_principal_arn
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
 
 POLICY_VERSION = "2012-10-17"
 
@@ -134,149 +146,14 @@ _KIND_SHAPES = {
 }
 
 
-# IAM calls are translated by amazon.aws's IAM error handler (NoSuchEntity is "missing"; AnsibleIAMError)
-DenyPolicyErrorHandler = IAMErrorHandler
-
-
-# ---------------------------------------------------------------------------
-# IAM calls
-# ---------------------------------------------------------------------------
-
-
-@DenyPolicyErrorHandler.list_error_handler("get IAM policy")
-@aws_retry
-def get_policy(client, arn):
-    return client.get_policy(PolicyArn=arn)["Policy"]
-
-
-@DenyPolicyErrorHandler.common_error_handler("list IAM policies")
-@aws_retry
-def list_local_policies(client):
-    paginator = client.get_paginator("list_policies")
-    return paginator.paginate(Scope="Local").build_full_result().get("Policies", [])
-
-
-@DenyPolicyErrorHandler.common_error_handler("list IAM policy versions")
-@aws_retry
-def list_policy_versions(client, arn):
-    paginator = client.get_paginator("list_policy_versions")
-    return paginator.paginate(PolicyArn=arn).build_full_result().get("Versions", [])
-
-
-@DenyPolicyErrorHandler.common_error_handler("get IAM policy version")
-@aws_retry
-def get_policy_version(client, arn, version_id):
-    return client.get_policy_version(PolicyArn=arn, VersionId=version_id)["PolicyVersion"]
-
-
-@DenyPolicyErrorHandler.common_error_handler("create IAM policy")
-@aws_retry
-def create_policy(client, name, path, document, description=None):
-    params = {"PolicyName": name, "Path": path, "PolicyDocument": json.dumps(document)}
-    if description:
-        params["Description"] = description
-    return client.create_policy(**params)["Policy"]
-
-
-@DenyPolicyErrorHandler.common_error_handler("create IAM policy version")
-@aws_retry
-def _create_policy_version(client, arn, document):
-    return client.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)["PolicyVersion"]
-
-
-@DenyPolicyErrorHandler.common_error_handler("set the default IAM policy version")
-@aws_retry
-def set_default_policy_version(client, arn, version_id):
-    client.set_default_policy_version(PolicyArn=arn, VersionId=version_id)
-    return True
-
-
-@DenyPolicyErrorHandler.deletion_error_handler("delete IAM policy version")
-@aws_retry
-def delete_policy_version(client, arn, version_id):
-    client.delete_policy_version(PolicyArn=arn, VersionId=version_id)
-    return True
-
-
-@DenyPolicyErrorHandler.deletion_error_handler("delete IAM policy")
-@aws_retry
-def delete_policy(client, arn):
-    client.delete_policy(PolicyArn=arn)
-    return True
-
-
-@DenyPolicyErrorHandler.list_error_handler("list the entities an IAM policy is attached to")
-@aws_retry
-def _list_entities_for_policy(client, arn):
-    paginator = client.get_paginator("list_entities_for_policy")
-    return paginator.paginate(PolicyArn=arn).build_full_result()
-
-
 def list_attachments(client, arn):
     """{roles, groups, users}: sorted names of the principals the policy is attached to."""
-    entities = _list_entities_for_policy(client, arn) or {}
+    entities = list_entities_for_policy(client, arn) or {}
     return {
         "roles": sorted(e["RoleName"] for e in entities.get("PolicyRoles") or []),
         "groups": sorted(e["GroupName"] for e in entities.get("PolicyGroups") or []),
         "users": sorted(e["UserName"] for e in entities.get("PolicyUsers") or []),
     }
-
-
-@DenyPolicyErrorHandler.common_error_handler("attach IAM policy")
-@aws_retry
-def attach_policy(client, kind, name, arn):
-    if kind == "roles":
-        client.attach_role_policy(RoleName=name, PolicyArn=arn)
-    elif kind == "groups":
-        client.attach_group_policy(GroupName=name, PolicyArn=arn)
-    else:
-        client.attach_user_policy(UserName=name, PolicyArn=arn)
-    return True
-
-
-@DenyPolicyErrorHandler.deletion_error_handler("detach IAM policy")
-@aws_retry
-def detach_policy(client, kind, name, arn):
-    if kind == "roles":
-        client.detach_role_policy(RoleName=name, PolicyArn=arn)
-    elif kind == "groups":
-        client.detach_group_policy(GroupName=name, PolicyArn=arn)
-    else:
-        client.detach_user_policy(UserName=name, PolicyArn=arn)
-    return True
-
-
-@DenyPolicyErrorHandler.list_error_handler("get IAM principal")
-@aws_retry
-def get_principal(client, kind, name):
-    """{name, arn} of the role, group or user called ``name`` (IAM's spelling); None when missing."""
-    if kind == "roles":
-        entity = client.get_role(RoleName=name)["Role"]
-        return {"name": entity["RoleName"], "arn": entity["Arn"]}
-    if kind == "groups":
-        entity = client.get_group(GroupName=name, MaxItems=1)["Group"]
-        return {"name": entity["GroupName"], "arn": entity["Arn"]}
-    entity = client.get_user(UserName=name)["User"]
-    return {"name": entity["UserName"], "arn": entity["Arn"]}
-
-
-@DenyPolicyErrorHandler.list_error_handler("list the members of IAM group", default_value=[])
-@aws_retry
-def list_group_members(client, name):
-    paginator = client.get_paginator("get_group")
-    return paginator.paginate(GroupName=name).build_full_result().get("Users", [])
-
-
-@DenyPolicyErrorHandler.common_error_handler("simulate IAM principal policy")
-@aws_retry
-def simulate_principal_policy(client, source_arn, actions, resources, principal_arn=None):
-    params = {"PolicySourceArn": source_arn, "ActionNames": list(actions), "ResourceArns": list(resources)}
-    if principal_arn:
-        params["ContextEntries"] = [
-            {"ContextKeyName": "aws:PrincipalArn", "ContextKeyValues": [principal_arn], "ContextKeyType": "string"}
-        ]
-    paginator = client.get_paginator("simulate_principal_policy")
-    return paginator.paginate(**params).build_full_result().get("EvaluationResults", [])
 
 
 # ---------------------------------------------------------------------------
@@ -318,7 +195,7 @@ def create_policy_version(client, arn, document):
         delete_policy_version(client, arn, version_id)
         deleted.append(version_id)
     try:
-        return _create_policy_version(client, arn, document), deleted
+        return iam_calls.create_policy_version(client, arn, document), deleted
     except is_ansible_aws_error_code("LimitExceeded"):
         # another writer created a version since we listed them: make room once more
         extra = versions_to_delete(list_policy_versions(client, arn))
@@ -327,7 +204,7 @@ def create_policy_version(client, arn, document):
         for version_id in extra:
             delete_policy_version(client, arn, version_id)
             deleted.append(version_id)
-        return _create_policy_version(client, arn, document), deleted
+        return iam_calls.create_policy_version(client, arn, document), deleted
 
 
 def find_matching_version(client, arn, versions, document):
@@ -735,7 +612,7 @@ def input_problems(params):
     return [p for p in problems if p]
 
 
-def desired_document(params, ctx):
+def desired(params, ctx):
     """The policy document the options describe (ARNs of the caller's account and region by default)."""
     resources = unique(params.get("resources")) or default_resources(ctx.partition, ctx.region, ctx.account_id)
     return build_document(
@@ -750,10 +627,6 @@ def desired_document(params, ctx):
 # ---------------------------------------------------------------------------
 # State: describe, view, result
 # ---------------------------------------------------------------------------
-
-
-def _date(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def find_policy(module, iam, ctx):
@@ -789,8 +662,8 @@ def describe_policy(iam, policy):
         "version_ids": [v["VersionId"] for v in ordered],
         "document": document,
         "attachment_count": policy.get("AttachmentCount", 0),
-        "create_date": _date(policy.get("CreateDate")),
-        "update_date": _date(policy.get("UpdateDate")),
+        "create_date": iso(policy.get("CreateDate")),
+        "update_date": iso(policy.get("UpdateDate")),
     }
 
 
@@ -802,7 +675,7 @@ def describe_vaults(backup, vault_names):
             vaults[name] = None
             continue
         try:
-            vaults[name] = parse_policy(get_vault_access_policy(backup, name))
+            vaults[name] = parse_policy(get_backup_vault_access_policy(backup, name))
         except ValueError as e:
             raise AnsibleBackupError(message="The access policy AWS returned for backup vault %r %s" % (name, e)) from None
     return vaults
@@ -822,7 +695,7 @@ def describe(module, iam, backup, ctx):
     }
 
 
-def managed_view(state):
+def view(state):
     """What the module manages, for ``changed`` and ``diff`` (no ids, dates or counts)."""
     policy = state["policy"]
     return {
@@ -875,7 +748,7 @@ def resolve_principals(module, iam, before):
     return resolved
 
 
-def predict_present(module, ctx, before, document, wanted_attachments):
+def predict(module, ctx, before, document, wanted_attachments):
     params = module.params
     predicted = copy.deepcopy(before)
     policy = predicted["policy"]
@@ -926,32 +799,14 @@ def check_input_against(module, before, document):
         )
 
 
-def caller_principal_arn(module, ctx):
-    """aws:PrincipalArn of the module's caller (the role's ARN for an assumed-role session)."""
-    arn = ctx._caller()["Arn"]
-    parts = arn.split(":", 5)
-    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
-        role_name = parts[5].split("/")[1]
-        role = get_role(module.client("iam"), role_name)
-        return role["Arn"] if role else "arn:%s:iam::%s:role/%s" % (parts[1], parts[4], role_name)
-    return arn
+def caller_result(module, ctx):
+    """``caller_arn`` (aws:PrincipalArn of the module's caller: the role's ARN for an assumed-role
+    session) and ``caller_exempt`` (whether exempt_principal_arns lists it)."""
+    caller = caller_principal_arn(ctx.caller_arn, module.client("iam"))
+    return dict(caller_arn=caller, caller_exempt=is_exempt(caller, module.params.get("exempt_principal_arns")))
 
 
-def warn_if_caller_not_exempt(module, ctx, before, predicted):
-    written = [name for name in predicted["vaults"] if predicted["vaults"][name] != before["vaults"][name]]
-    if not written:
-        return
-    caller = caller_principal_arn(module, ctx)
-    if not is_exempt(caller, module.params.get("exempt_principal_arns")):
-        module.warn(
-            "The statement %s in the access policy of vault(s) %s denies backup:PutBackupVaultAccessPolicy to every "
-            "principal that is not exempt, this module's caller %s included: it cannot change or remove the statement "
-            "later unless exempt_principal_arns lists it (deleting the whole vault access policy stays possible)."
-            % (VAULT_STATEMENT_SID, ", ".join(written), caller)
-        )
-
-
-def apply_present(module, iam, backup, before, predicted, document):
+def apply(module, iam, backup, before, predicted, document):
     params = module.params
     if before["policy"] is None:
         created = create_policy(iam, params["name"], params.get("path") or "/", document, params.get("description"))
@@ -976,13 +831,25 @@ def apply_present(module, iam, backup, before, predicted, document):
 
 
 def write_vault_policies(backup, before, predicted):
+    """Put (or delete) each vault's policy that changes.
+
+    The module's statement denies backup:PutBackupVaultAccessPolicy to every principal that is not
+    exempt, the module's caller too, but not backup:DeleteBackupVaultAccessPolicy. When AWS refuses
+    the put, the policy is deleted and put again: between the two calls the vault has no access policy.
+    """
     for name, vault_policy in predicted["vaults"].items():
         if before["vaults"][name] is None or vault_policy == before["vaults"][name]:
             continue
-        if vault_policy:
-            put_vault_access_policy(backup, name, vault_policy)
-        else:
-            delete_vault_access_policy(backup, name)
+        if not vault_policy:
+            delete_backup_vault_access_policy(backup, name)
+            continue
+        try:
+            put_backup_vault_access_policy(backup, name, vault_policy)
+        except is_ansible_aws_error_code(["AccessDeniedException", "AccessDenied"]):
+            if our_statement(before["vaults"][name]) is None:
+                raise
+            delete_backup_vault_access_policy(backup, name)
+            put_backup_vault_access_policy(backup, name, vault_policy)
 
 
 def run_verification(module, iam, ctx, state, document, changed):
@@ -1012,23 +879,24 @@ def run_verification(module, iam, ctx, state, document, changed):
     return rows, None
 
 
-def ensure_present(module, iam, backup, ctx):
-    document = desired_document(module.params, ctx)
+def ensure_present(module):
+    iam, backup, ctx = module.client("iam"), module.client("backup"), CallerContext(module)
+    document = desired(module.params, ctx)
     before = describe(module, iam, backup, ctx)
     check_input_against(module, before, document)
     wanted_attachments = resolve_principals(module, iam, before)
-    predicted = predict_present(module, ctx, before, document, wanted_attachments)
-    unchanged = managed_view(predicted) == managed_view(before)
-    if module.params.get("vault_names") and not unchanged:
-        warn_if_caller_not_exempt(module, ctx, before, predicted)
+    predicted = predict(module, ctx, before, document, wanted_attachments)
+    unchanged = view(predicted) == view(before)
 
     if module.check_mode or unchanged:
         after = before if unchanged else predicted
-        result = changed_result(managed_view(before), managed_view(predicted), module._diff, **state_result(after))
+        result = changed_result(view(before), view(predicted), module._diff, **state_result(after))
     else:
-        apply_present(module, iam, backup, before, predicted, document)
+        apply(module, iam, backup, before, predicted, document)
         after = describe(module, iam, backup, ctx)
-        result = changed_result(managed_view(before), managed_view(after), module._diff, **state_result(after))
+        result = changed_result(view(before), view(after), module._diff, **state_result(after))
+    if module.params.get("vault_names"):
+        result.update(caller_result(module, ctx))
 
     if module.params["verify"]:
         if module.check_mode and not unchanged:
@@ -1046,7 +914,8 @@ def ensure_present(module, iam, backup, ctx):
 # ---------------------------------------------------------------------------
 
 
-def ensure_absent(module, iam, backup, ctx):
+def ensure_absent(module):
+    iam, backup, ctx = module.client("iam"), module.client("backup"), CallerContext(module)
     before = describe(module, iam, backup, ctx)
     predicted = {
         "policy": None,
@@ -1056,7 +925,7 @@ def ensure_absent(module, iam, backup, ctx):
             for name, vault_policy in before["vaults"].items()
         },
     }
-    result = changed_result(managed_view(before), managed_view(predicted), module._diff, **state_result(predicted))
+    result = changed_result(view(before), view(predicted), module._diff, **state_result(predicted))
     if module.check_mode or not result["changed"]:
         return result
 
@@ -1072,4 +941,4 @@ def ensure_absent(module, iam, backup, ctx):
         delete_policy(iam, arn)
     write_vault_policies(backup, before, predicted)
     after = {"policy": None, "attachments": empty_attachments(), "vaults": describe_vaults(backup, module.params.get("vault_names"))}
-    return changed_result(managed_view(before), managed_view(after), module._diff, **state_result(after))
+    return changed_result(view(before), view(after), module._diff, **state_result(after))

@@ -3,9 +3,10 @@
 # Copyright: Contributors to backupkit.dynamodb
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""DynamoDB calls of backupkit.dynamodb (private): one error handler, each call wrapped once.
+"""Every DynamoDB call of backupkit.dynamodb, and the DynamoDB helpers (private).
 
-Control-plane calls (DescribeTable, a one-item Scan, a Scan page) are retried by
+One error handler (:class:`DynamoDBErrorHandler`), each call wrapped once. Control-plane
+calls (ListTables, DescribeTable, DescribeContinuousBackups, ListTagsOfResource, a Scan page) are retried by
 :data:`aws_retry`. The batch calls (BatchWriteItem, BatchGetItem) retry themselves on
 a :class:`Budget`, because AWS answers them in part (UnprocessedItems / UnprocessedKeys)
 as well as with throttling and 5xx errors; both retry the same error codes.
@@ -47,18 +48,50 @@ class DynamoDBErrorHandler(AWSErrorHandler):
         return is_boto3_error_code("ResourceNotFoundException")
 
 
+def _paged(client, operation, key, **params):
+    return client.get_paginator(operation).paginate(**params).build_full_result().get(key) or []
+
+
+@DynamoDBErrorHandler.common_error_handler("list DynamoDB tables")
+@aws_retry
+def list_tables(client):
+    return _paged(client, "list_tables", "TableNames")
+
+
 @DynamoDBErrorHandler.list_error_handler("describe table")
 @aws_retry
 def describe_table(client, name):
+    """DescribeTable's Table, or None when there is no such table."""
     return client.describe_table(TableName=name)["Table"]
 
 
-@DynamoDBErrorHandler.common_error_handler("check whether the table holds items")
+@DynamoDBErrorHandler.list_error_handler("describe the table's continuous backups")
 @aws_retry
+def describe_continuous_backups(client, name):
+    """DescribeContinuousBackups' ContinuousBackupsDescription, or None when there is no such table."""
+    return client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+
+
+@DynamoDBErrorHandler.list_error_handler("list the table's tags", default_value=[])
+@aws_retry
+def list_tags_of_resource(client, arn):
+    """The table's tags as [{Key, Value}] (every page); [] when there is no such table."""
+    return _paged(client, "list_tags_of_resource", "Tags", ResourceArn=arn)
+
+
+@DynamoDBErrorHandler.common_error_handler("scan the table")
+@aws_retry
+def scan_page(client, **params):
+    """One Scan answer (one page of one segment)."""
+    return client.scan(**params)
+
+
 def table_is_empty(client, name, key_names):
+    """True when a consistent one-item Scan of the table finds nothing."""
     names = dict(("#k%d" % i, n) for i, n in enumerate(key_names))
-    response = client.scan(
-        TableName=name, Limit=1, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names, ConsistentRead=True
+    response = scan_page(
+        client, TableName=name, Limit=1, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names,
+        ConsistentRead=True,
     )
     return not response.get("Items") and not response.get("LastEvaluatedKey")
 
@@ -68,12 +101,6 @@ def key_schema_of(table):
     types = dict((d["AttributeName"], d["AttributeType"]) for d in table.get("AttributeDefinitions", []))
     schema = sorted(table["KeySchema"], key=lambda k: 0 if k["KeyType"] == "HASH" else 1)
     return [(k["AttributeName"], k["KeyType"], types.get(k["AttributeName"], "S")) for k in schema]
-
-
-@DynamoDBErrorHandler.common_error_handler("scan the table")
-@aws_retry
-def scan_page(client, **params):
-    return client.scan(**params)
 
 
 # ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 # Copyright: Contributors to backupkit.dynamodb
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Names to ARNs for the caller's account and region (private).
+"""The STS call of backupkit.dynamodb, and names to ARNs for the caller's account and region (private).
 
 Modules accept a DynamoDB table by name or ARN and an IAM role by name or ARN;
 these helpers turn names into ARNs with the partition, region and account of
@@ -13,27 +13,43 @@ the connection, asking STS once per module run.
 from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
-from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
-from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.iam import get_iam_role
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._iam import get_role
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
-# IAM and STS calls raise amazon.aws's AnsibleIAMError (NoSuchEntity is "missing"); modules catch it
-# under this name.
-AnsibleIdentityError = AnsibleIAMError
-IdentityErrorHandler = IAMErrorHandler
+
+class AnsibleSTSError(AnsibleAWSError):
+    pass
 
 
-@IAMErrorHandler.common_error_handler("get the caller identity")
+class STSErrorHandler(AWSErrorHandler):
+    """STS has nothing to look up: every error is an error (AWSErrorHandler's "missing" never matches)."""
+
+    _CUSTOM_EXCEPTION = AnsibleSTSError
+
+
+@STSErrorHandler.common_error_handler("get the caller identity")
 @aws_retry
 def get_caller_identity(sts_client):
-    return sts_client.get_caller_identity()
+    response = sts_client.get_caller_identity()
+    response.pop("ResponseMetadata", None)
+    return response
 
 
-def get_role(iam_client, name):
-    """IAM GetRole's Role, or None when there is no such role (amazon.aws's get_iam_role)."""
-    return get_iam_role(iam_client, name)
+def caller_principal_arn(caller_arn, iam_client):
+    """aws:PrincipalArn of a caller (the role's ARN, path included when iam:GetRole tells it, for an
+    assumed-role session ARN)."""
+    parts = caller_arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role_name = parts[5].split("/")[1]
+        try:
+            role = get_role(iam_client, role_name)
+        except AnsibleAWSError:  # iam:GetRole not allowed: the role's ARN without its path
+            role = None
+        return role["Arn"] if role else "arn:%s:iam::%s:role/%s" % (parts[1], parts[4], role_name)
+    return caller_arn
 
 
 class CallerContext(object):
@@ -48,6 +64,10 @@ class CallerContext(object):
         if self._identity is None:
             self._identity = get_caller_identity(self.module.client("sts"))
         return self._identity
+
+    @property
+    def caller_arn(self):
+        return self._caller()["Arn"]
 
     @property
     def account_id(self):

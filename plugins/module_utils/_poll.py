@@ -46,3 +46,23 @@ def poll(read, done, deadline=None, timeout=None, clock=time.monotonic, sleep=ti
         if remaining <= 0:
             return value, False
         sleep(min(next(waits), remaining))
+
+
+def retry_while(call, retryable, timeout, clock=time.monotonic, sleep=time.sleep,
+                first_delay=FIRST_DELAY, factor=FACTOR, max_delay=MAX_DELAY):
+    """Make ``call()`` until it returns, or raises an error for which ``retryable(error)`` is false,
+    for at most ``timeout`` seconds (the same loop as :func:`poll`); then the last error is raised."""
+
+    def attempt():
+        try:
+            return call(), None
+        except Exception as error:  # pylint: disable=broad-except
+            if not retryable(error):
+                raise
+            return None, error
+
+    (value, error), _done = poll(attempt, lambda outcome: outcome[1] is None, timeout=timeout, clock=clock,
+                                 sleep=sleep, first_delay=first_delay, factor=factor, max_delay=max_delay)
+    if error is not None:
+        raise error
+    return value

@@ -5,11 +5,9 @@
 
 """The protection report's reading and judging (private).
 
-Two halves:
-
-* AWS calls, each a small function wrapped once for error translation and once for
-  retries (throttling and internal errors included). List calls are paged in full.
-* Pure functions, unit-tested without AWS: how AWS Backup's selections choose resources
+The AWS calls are ``_backup``'s and ``_dynamodb``'s (list calls paged in full);
+:class:`ProtectionReader` makes them once per account and region. The rest are pure functions,
+unit-tested without AWS: how AWS Backup's selections choose resources
   (:func:`selection_covers`), how often a cron or rate expression fires
   (:func:`schedule_interval_hours`), whether a vault access policy denies
   ``backup:DeleteRecoveryPoint`` (:func:`policy_denies_delete`), and the controls, modelled
@@ -23,150 +21,33 @@ import copy
 import datetime
 import fnmatch
 import json
+import math
 import re
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_region_settings
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_selection
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_backup_vault_access_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_plans
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_selections
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_vaults
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_recovery_points_by_backup_vault
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_restore_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_continuous_backups
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import list_tables
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import list_tags_of_resource
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
-RETRY_CODES = ["ThrottlingException", "InternalServerError"]
 RESOURCE_TYPE = "DynamoDB"
 FAILED_JOB_STATES = ("FAILED", "ABORTED", "EXPIRED", "PARTIAL")
 COMPLIANT = "COMPLIANT"
 NON_COMPLIANT = "NON_COMPLIANT"
 NOT_APPLICABLE = "NOT_APPLICABLE"
-
-
-class AnsibleProtectionError(AnsibleAWSError):
-    pass
-
-
-class ProtectionErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleProtectionError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ResourceNotFoundException")
-
-
-def _retry():
-    return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
-
-
-def _paged(client, operation, key, **params):
-    return client.get_paginator(operation).paginate(**params).build_full_result().get(key, [])
-
-
-# -- AWS calls: AWS Backup (once per account and region, or per plan / vault) -----------------
-
-@ProtectionErrorHandler.list_error_handler("list backup plans", [])
-@_retry()
-def list_backup_plans(client):
-    return _paged(client, "list_backup_plans", "BackupPlansList")
-
-
-@ProtectionErrorHandler.list_error_handler("get a backup plan", None)
-@_retry()
-def get_backup_plan(client, plan_id):
-    return client.get_backup_plan(BackupPlanId=plan_id)
-
-
-@ProtectionErrorHandler.list_error_handler("list backup selections", [])
-@_retry()
-def list_backup_selections(client, plan_id):
-    return _paged(client, "list_backup_selections", "BackupSelectionsList", BackupPlanId=plan_id)
-
-
-@ProtectionErrorHandler.list_error_handler("get a backup selection", None)
-@_retry()
-def get_backup_selection(client, plan_id, selection_id):
-    return client.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection_id)
-
-
-@ProtectionErrorHandler.list_error_handler("list backup vaults", [])
-@_retry()
-def list_backup_vaults(client):
-    return _paged(client, "list_backup_vaults", "BackupVaultList")
-
-
-@ProtectionErrorHandler.list_error_handler("get a backup vault access policy", None)
-@_retry()
-def get_backup_vault_access_policy(client, vault_name):
-    return client.get_backup_vault_access_policy(BackupVaultName=vault_name)
-
-
-@ProtectionErrorHandler.list_error_handler("list the recovery points of a vault", [])
-@_retry()
-def list_recovery_points_by_backup_vault(client, vault_name):
-    return _paged(client, "list_recovery_points_by_backup_vault", "RecoveryPoints",
-                  BackupVaultName=vault_name, ByResourceType=RESOURCE_TYPE)
-
-
-@ProtectionErrorHandler.common_error_handler("list backup jobs")
-@_retry()
-def list_backup_jobs(client, created_after):
-    return _paged(client, "list_backup_jobs", "BackupJobs", ByResourceType=RESOURCE_TYPE, ByCreatedAfter=created_after)
-
-
-@ProtectionErrorHandler.common_error_handler("list restore jobs")
-@_retry()
-def list_restore_jobs(client):
-    return _paged(client, "list_restore_jobs", "RestoreJobs")
-
-
-@ProtectionErrorHandler.common_error_handler("describe AWS Backup region settings")
-@_retry()
-def describe_region_settings(client):
-    return client.describe_region_settings()
-
-
-# -- AWS calls: DynamoDB (per table only what DynamoDB has no batch call for) -----------------
-
-@ProtectionErrorHandler.common_error_handler("list DynamoDB tables")
-@_retry()
-def list_tables(client):
-    return _paged(client, "list_tables", "TableNames")
-
-
-@ProtectionErrorHandler.list_error_handler("describe a DynamoDB table", None)
-@_retry()
-def describe_table(client, name):
-    return client.describe_table(TableName=name)["Table"]
-
-
-@ProtectionErrorHandler.list_error_handler("describe a DynamoDB table's continuous backups", None)
-@_retry()
-def describe_continuous_backups(client, name):
-    return client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
-
-
-@ProtectionErrorHandler.list_error_handler("list a DynamoDB table's tags", [])
-@_retry()
-def list_tags_of_resource(client, arn):
-    return _paged(client, "list_tags_of_resource", "Tags", ResourceArn=arn)
-
-
-# -- time -------------------------------------------------------------------------------------
-
-def parse_time(value):
-    """An aware UTC datetime from a datetime or an ISO 8601 string (UTC when no offset); None stays None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        moment = datetime.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc)
-
-
-def iso(moment):
-    return moment.isoformat() if moment is not None else None
+# the summary counts the failed jobs of the last 7 days
+SUMMARY_DAYS = 7
 
 
 def hours_between(earlier, later):
@@ -733,16 +614,23 @@ def _age_words(hours):
 
 # -- rows -------------------------------------------------------------------------------------
 
-def recovery_point_entry(raw):
+def storage_class(raw, now):
+    """WARM or COLD at ``now``: AWS's StorageClass when it says, else COLD once the point's
+    CalculatedLifecycle.MoveToColdStorageAt has passed."""
+    if raw.get("StorageClass"):
+        return raw["StorageClass"]
+    move_at = parse_time((raw.get("CalculatedLifecycle") or {}).get("MoveToColdStorageAt"))
+    return "COLD" if move_at is not None and move_at <= now else "WARM"
+
+
+def recovery_point_entry(raw, now):
     lifecycle = raw.get("Lifecycle") or {}
     return dict(
         recovery_point_arn=raw.get("RecoveryPointArn"),
         backup_vault_name=raw.get("BackupVaultName"),
         status=raw.get("Status"),
         creation_date=iso(parse_time(raw.get("CreationDate"))),
-        storage_class=raw.get("StorageClass") or ("COLD" if (raw.get("CalculatedLifecycle") or {}).get("MoveToColdStorageAt")
-                                                  and parse_time(raw["CalculatedLifecycle"]["MoveToColdStorageAt"]) <= parse_time(raw.get("CreationDate"))
-                                                  else "WARM"),
+        storage_class=storage_class(raw, now),
         retention_days=lifecycle.get("DeleteAfterDays"),
         cold_storage_after_days=lifecycle.get("MoveToColdStorageAfterDays"),
         delete_at=iso(parse_time((raw.get("CalculatedLifecycle") or {}).get("DeleteAt"))),
@@ -833,12 +721,6 @@ def summarise(rows, now):
     )
 
 
-@ProtectionErrorHandler.common_error_handler("get the caller identity")
-@_retry()
-def get_caller_identity(client):
-    return client.get_caller_identity()
-
-
 # -- the report for one account and region ----------------------------------------------------
 
 class ProtectionReader(object):
@@ -868,7 +750,7 @@ class ProtectionReader(object):
             rules = [rule_summary(rule) for rule in detail["BackupPlan"].get("Rules") or []]
             summary = dict(backup_plan_name=detail["BackupPlan"]["BackupPlanName"], backup_plan_id=plan["BackupPlanId"],
                            backup_plan_arn=plan.get("BackupPlanArn"), rules=rules)
-            for listed in list_backup_selections(self.backup, plan["BackupPlanId"]):
+            for listed in list_backup_selections(self.backup, plan["BackupPlanId"]) or []:
                 selection = get_backup_selection(self.backup, plan["BackupPlanId"], listed["SelectionId"])
                 if selection is not None:
                     found.append((summary, listed["SelectionId"], selection["BackupSelection"]))
@@ -882,18 +764,28 @@ class ProtectionReader(object):
         summaries, points = [], []
         for vault in list_backup_vaults(self.backup):
             policy = get_backup_vault_access_policy(self.backup, vault["BackupVaultName"])
-            summaries.append(vault_summary(vault, (policy or {}).get("Policy"), self.now))
-            for raw in list_recovery_points_by_backup_vault(self.backup, vault["BackupVaultName"]):
-                entry = recovery_point_entry(raw)
+            summaries.append(vault_summary(vault, policy, self.now))
+            points_of_vault = list_recovery_points_by_backup_vault(
+                self.backup, BackupVaultName=vault["BackupVaultName"], ByResourceType=RESOURCE_TYPE) or []
+            for raw in points_of_vault:
+                entry = recovery_point_entry(raw, self.now)
                 entry["resource_arn"] = raw.get("ResourceArn")
                 points.append(entry)
         return summaries, points
 
-    def jobs(self):
-        window = max(self.job_days, 7)
-        after = self.now - datetime.timedelta(days=window)
-        backup_jobs = [dict(job_entry(raw, self.now), resource_arn=raw.get("ResourceArn"))
-                       for raw in list_backup_jobs(self.backup, after)]
+    def job_window_days(self, controls=None):
+        """The days of backup jobs the report reads: the longest of job_days, the strip of points per
+        day (its failed jobs), the summary's 7 days and BACKUP_NO_FAILED_JOBS' days."""
+        no_failed = (controls or {}).get("BACKUP_NO_FAILED_JOBS")
+        days = [self.job_days, self.strip_days, SUMMARY_DAYS]
+        if no_failed is not None:
+            days.append(float(no_failed.get("days") or 7))
+        return int(math.ceil(max(days)))
+
+    def jobs(self, controls=None):
+        after = self.now - datetime.timedelta(days=self.job_window_days(controls))
+        raw_jobs = list_backup_jobs(self.backup, ByResourceType=RESOURCE_TYPE, ByCreatedAfter=after)
+        backup_jobs = [dict(job_entry(raw, self.now), resource_arn=raw.get("ResourceArn")) for raw in raw_jobs]
         backup_jobs.sort(key=lambda job: job["creation_date"] or "", reverse=True)
         restores = []
         for raw in list_restore_jobs(self.backup):
@@ -918,7 +810,7 @@ class ProtectionReader(object):
         selections = self.selections()
         opted_in = self.opted_in()
         vaults, points = self.vaults()
-        backup_jobs, restores = self.jobs()
+        backup_jobs, restores = self.jobs(controls)
         need_tags = any(selection_needs_tags(doc) for _plan, _id, doc in selections)
         rows = []
         for table, continuous in self.tables(names):

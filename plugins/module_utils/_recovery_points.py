@@ -6,8 +6,7 @@
 """AWS Backup recovery points: list, describe, normalise, choose (private).
 
 Used by backupkit.dynamodb.backup_recovery_point_info and backupkit.dynamodb.backup_restore.
-Every AWS call is a small function decorated once for error translation and once for
-retries; the rest of this file is pure (parsing times and ARNs, normalising answers,
+The AWS calls are ``_backup``'s; the rest of this file is pure (ARNs, normalising answers,
 choosing a recovery point) and unit-tested.
 
 A recovery point of a DynamoDB table has one of two ARN forms:
@@ -19,19 +18,21 @@ A recovery point of a DynamoDB table has one of two ARN forms:
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_recovery_point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_vaults
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_recovery_points_by_backup_vault
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_recovery_points_by_resource
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import EPOCH
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 # botocore's RecoveryPointStatus enum
 RECOVERY_POINT_STATUSES = ["COMPLETED", "PARTIAL", "DELETING", "EXPIRED", "AVAILABLE", "STOPPED", "CREATING"]
@@ -39,11 +40,14 @@ RECOVERY_POINT_STATUSES = ["COMPLETED", "PARTIAL", "DELETING", "EXPIRED", "AVAIL
 RESTORABLE_STATUSES = ("AVAILABLE", "COMPLETED")
 
 
-def vault_error(name, error):
-    """The clear error for a vault AWS answered AccessDeniedException about."""
-    return AnsibleBackupError(
-        message=f"Backup vault {name!r} does not exist or is not readable (AWS answers AccessDeniedException for both)",
-        exception=error.exception,
+class VaultNotReadable(AnsibleBackupError):
+    """A vault that does not exist or that the caller may not read (AWS does not tell which)."""
+
+
+def vault_error(name):
+    """The clear error for a vault AWS answered AccessDeniedException (or ResourceNotFoundException) about."""
+    return VaultNotReadable(
+        message=f"Backup vault {name!r} does not exist or is not readable (AWS answers AccessDeniedException for both)"
     )
 
 
@@ -68,26 +72,14 @@ def list_recovery_points_by_vault(client, vault_name, resource_arn=None, created
         params["ByCreatedBefore"] = created_before
     if backup_plan_id:
         params["ByBackupPlanId"] = backup_plan_id
-    try:
-        return list_recovery_points_by_backup_vault(client, **params)
-    except is_ansible_aws_error_code("AccessDeniedException") as e:
-        raise vault_error(vault_name, e) from e
+    points = list_recovery_points_by_backup_vault(client, **params)
+    if points is None:
+        raise vault_error(vault_name)
+    return points
 
 
-@BackupErrorHandler.list_error_handler("list recovery points of resource", default_value=[])
-@aws_retry
-def list_recovery_points_by_resource(client, resource_arn):
-    """Every recovery point of the resource, in every vault (all pages); [] when it has none."""
-    paginator = client.get_paginator("list_recovery_points_by_resource")
-    return paginator.paginate(ResourceArn=resource_arn).build_full_result().get("RecoveryPoints") or []
-
-
-@BackupErrorHandler.list_error_handler("list backup vaults", default_value=[])
-@aws_retry
 def list_backup_vault_names(client):
-    paginator = client.get_paginator("list_backup_vaults")
-    vaults = paginator.paginate().build_full_result().get("BackupVaultList") or []
-    return [vault["BackupVaultName"] for vault in vaults]
+    return [vault["BackupVaultName"] for vault in list_backup_vaults(client)]
 
 
 def list_recovery_points_of_resource(client, resource_arn):
@@ -97,11 +89,9 @@ def list_recovery_points_of_resource(client, resource_arn):
     points = list_recovery_points_by_resource(client, resource_arn)
     full = {}
     for vault_name in sorted({point.get("BackupVaultName") for point in points if point.get("BackupVaultName")}):
-        try:
-            for point in list_recovery_points_by_backup_vault(client, BackupVaultName=vault_name, ByResourceArn=resource_arn):
-                full[point["RecoveryPointArn"]] = point
-        except is_ansible_aws_error_code("AccessDeniedException"):
-            pass  # a vault we may not list (its access policy): keep the short form of its points
+        # a vault we may not list (its access policy) answers None: keep the short form of its points
+        for point in list_recovery_points_by_backup_vault(client, BackupVaultName=vault_name, ByResourceArn=resource_arn) or []:
+            full[point["RecoveryPointArn"]] = point
     result = []
     for point in points:
         merged = dict(point)
@@ -136,84 +126,6 @@ def find_recovery_point(client, recovery_point_arn, vault_name=None, resource_ar
         if found is not None:
             return found
     return None
-
-
-# ---------------------------------------------------------------------------
-# Times (pure)
-# ---------------------------------------------------------------------------
-
-_ISO_8601 = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?)?"
-    r"\s*(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
-)
-
-
-def parse_time(value, option="time"):
-    """An ISO 8601 date or date and time as an aware UTC datetime.
-
-    A time without a zone is UTC; a date alone is midnight UTC of that day. Raises ValueError
-    naming ``option`` when the text is not such a time.
-    """
-    if isinstance(value, datetime.datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        match = _ISO_8601.match(text)
-        if not match:
-            raise ValueError(
-                f"{option}: {value!r} is not an ISO 8601 date or time (for example 2024-05-21T13:00:00Z or "
-                "2024-05-21T15:00:00+02:00)"
-            )
-        try:
-            day = datetime.datetime.strptime(match.group("date"), "%Y-%m-%d")
-            fraction = (match.group("fraction") or "0")[:6].ljust(6, "0")
-            moment = day.replace(
-                hour=int(match.group("hour") or 0),
-                minute=int(match.group("minute") or 0),
-                second=int(match.group("second") or 0),
-                microsecond=int(fraction),
-            )
-        except ValueError as e:
-            raise ValueError(f"{option}: {value!r} is not a valid date or time ({e})") from None
-        zone = match.group("zone")
-        if zone and zone not in ("Z", "z"):
-            sign = 1 if zone[0] == "+" else -1
-            digits = zone[1:].replace(":", "")
-            hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
-            if hours > 23 or minutes > 59:
-                raise ValueError(f"{option}: {value!r} has an invalid time zone offset {zone!r}")
-            moment = moment.replace(tzinfo=datetime.timezone(sign * datetime.timedelta(hours=hours, minutes=minutes)))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc)
-
-
-def as_utc(value):
-    """A datetime from boto3 (aware) or an ISO string, as an aware UTC datetime; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return value.astimezone(datetime.timezone.utc)
-    return parse_time(value)
-
-
-def iso(value):
-    """A datetime as an ISO 8601 string; anything else unchanged."""
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    return value
-
-
-def jsonable(value):
-    """Dates as ISO 8601 strings, recursively."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    return iso(value)
 
 
 # ---------------------------------------------------------------------------
@@ -294,8 +206,7 @@ RECOVERY_POINT_KEYS = (
 def creation_key(point):
     """Sort key: the creation date of a raw (CreationDate) or normalised (creation_date) recovery point."""
     value = point.get("CreationDate", point.get("creation_date"))
-    moment = as_utc(value) if value is not None else None
-    return moment or datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+    return parse_time(value) or EPOCH
 
 
 def sort_newest_first(points):
@@ -315,7 +226,7 @@ def normalise_recovery_point(raw):
         raw["BackupSizeInBytes"] = raw.pop("BackupSizeBytes")
     else:
         raw.pop("BackupSizeBytes", None)
-    point = jsonable(camel_dict_to_snake_dict(raw))
+    point = normalize_boto3_result(camel_dict_to_snake_dict(raw))
     for key in RECOVERY_POINT_KEYS:
         point.setdefault(key, None)
     if tags is not None:
@@ -366,6 +277,6 @@ def explain_no_choice(points, at=None):
         return f"none of its {len(points)} recovery points is AVAILABLE or COMPLETED (statuses: {', '.join(statuses)})"
     oldest = sort_newest_first(restorable)[-1]
     return (
-        f"its oldest AVAILABLE or COMPLETED recovery point was created at {iso(as_utc(oldest.get('CreationDate')))}, "
+        f"its oldest AVAILABLE or COMPLETED recovery point was created at {iso(parse_time(oldest.get('CreationDate')))}, "
         f"after {iso(at)}"
     )

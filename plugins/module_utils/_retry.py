@@ -15,9 +15,15 @@ makes the whole call again, :data:`ATTEMPTS` times in all, each after a random
 call waits at most :data:`MAX_TOTAL_WAIT` seconds (71) in all before its error is
 reported. Any other error is reported at once.
 
-A user who sets ``AWS_MAX_ATTEMPTS`` in the environment chooses the number of
-attempts of every call: botocore makes exactly that many and the collection makes
-the call once (``AWS_MAX_ATTEMPTS=1`` fails on the first throttling answer).
+A user who chooses the number of attempts chooses it for every call: botocore makes
+exactly that many and the collection makes the call once. The number is chosen with
+``aws_config: {retries: {max_attempts: N}}`` (or ``total_max_attempts``) on the task,
+``AWS_MAX_ATTEMPTS`` in the environment or ``max_attempts`` in the profile of
+``~/.aws/config``; it is read from the client of each call, when the call is made, so
+every module honours the same settings. ``retries.mode`` / ``AWS_RETRY_MODE`` choose
+botocore's retry mode (``standard``, ``adaptive``, ``legacy``) and are honoured as
+botocore honours them; modules that pass a client configuration of their own
+(:func:`botocore_retries`) leave out what the user chose.
 
 Usage, under the service's error handler::
 
@@ -29,6 +35,7 @@ Usage, under the service's error handler::
 
 from __future__ import annotations
 
+import functools
 import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -62,21 +69,72 @@ MAX_DELAY = 20.0
 MAX_TOTAL_WAIT = sum(min(MAX_DELAY, DELAY * 2 ** n) for n in range(ATTEMPTS - 1))
 
 
-def collection_attempts(environ=None):
-    """How many times the collection makes a call (each one botocore's attempts)."""
+def _configured_retries(client):
+    """The retries of a client's configuration (what botocore resolved from aws_config, the
+    environment and ~/.aws/config); {} for anything that is not a botocore client."""
+    config = getattr(getattr(client, "meta", None), "config", None)
+    retries = getattr(config, "retries", None)
+    return retries if isinstance(retries, dict) else {}
+
+
+def collection_attempts(client=None, environ=None):
+    """How many times the collection makes a call with ``client`` (each one botocore's attempts):
+    once when the user chose botocore's number of attempts, else :data:`ATTEMPTS`."""
     environ = os.environ if environ is None else environ
+    retries = _configured_retries(client)
+    if retries.get("max_attempts") is not None or retries.get("total_max_attempts") is not None:
+        return 1
     return 1 if environ.get("AWS_MAX_ATTEMPTS", "").strip() else ATTEMPTS
 
 
-def retry_decorator(attempts=None, delay=DELAY, max_delay=MAX_DELAY):
-    """The retry decorator; :data:`aws_retry` is the one every AWS call uses."""
+def _profile_config(params):
+    """The settings of the AWS profile in ~/.aws/config (the module's ``profile``, else AWS_PROFILE or default)."""
+    try:
+        import botocore.session  # pylint: disable=import-outside-toplevel
+
+        return botocore.session.Session(profile=(params or {}).get("profile") or None).get_scoped_config() or {}
+    except Exception:  # pylint: disable=broad-except
+        return {}
+
+
+def botocore_retries(params, default_mode="standard", environ=None, profile_config=None):
+    """The ``retries`` of a client configuration a module passes to ``module.client(config=...)``,
+    without what the user chose: their ``aws_config`` replaces it anyway, and AWS_RETRY_MODE /
+    AWS_MAX_ATTEMPTS or the profile's retry_mode / max_attempts would otherwise be overridden by it.
+    It never sets ``max_attempts``: botocore's mode has its own, and a number of attempts in the
+    client's configuration means "the user chose it" to :func:`collection_attempts`, which would
+    then make every call once. None when nothing is left."""
+    environ = os.environ if environ is None else environ
+    profile = _profile_config(params) if profile_config is None else profile_config
+    chosen = dict(((params or {}).get("aws_config") or {}).get("retries") or {})
+    if chosen.get("mode") or environ.get("AWS_RETRY_MODE", "").strip() or profile.get("retry_mode"):
+        return None
+    return {"mode": default_mode}
+
+
+def retry_decorator(attempts=ATTEMPTS, delay=DELAY, max_delay=MAX_DELAY):
+    """amazon.aws's jittered backoff over :data:`RETRYABLE_CODES`, ``attempts`` calls at the most."""
     # AWSRetry's "retries" counts attempts: the call is made at most that many times
     return AWSRetry.jittered_backoff(
-        retries=collection_attempts() if attempts is None else max(1, attempts),
+        retries=max(1, attempts),
         delay=delay,
         max_delay=max_delay,
         catch_extra_error_codes=sorted(RETRYABLE_CODES),
     )
+
+
+def aws_retry(func):
+    """The retry of every AWS call: ``func(client, ...)`` made :func:`collection_attempts` times
+    at the most, decided when it is called from the client's configuration and the environment."""
+    retried = retry_decorator()(func)
+
+    @functools.wraps(func)
+    def call(client, *args, **kwargs):
+        if collection_attempts(client) == 1:
+            return func(client, *args, **kwargs)
+        return retried(client, *args, **kwargs)
+
+    return call
 
 
 def is_retryable(error_code):
@@ -89,6 +147,3 @@ def error_code_of(error):
     cause = getattr(error, "exception", None) or error
     response = getattr(cause, "response", None) or {}
     return response.get("Error", {}).get("Code", "") or ""
-
-
-aws_retry = retry_decorator()

@@ -146,9 +146,14 @@ options:
         C(backup:PutBackupVaultAccessPolicy) to every principal (C(Principal "*")) except O(exempt_principal_arns).
         The other statements of the vault policy are kept.
       - The vaults must exist. Vaults no longer listed keep the statement; remove it with O(state=absent).
-      - Once the statement is in place, a principal that is not exempt cannot change the vault's access policy any
-        more (AWS denies C(PutBackupVaultAccessPolicy)), including whoever runs this module; exempt that principal
-        to manage the statement later. The module warns when it writes the statement and its caller is not exempt.
+      - Once the statement is in place, a principal that is not exempt cannot put the vault's access policy any
+        more (AWS denies C(PutBackupVaultAccessPolicy)), including whoever runs this module. RV(caller_arn) and
+        RV(caller_exempt) tell whether the module's caller is exempt.
+      - When AWS denies the caller C(PutBackupVaultAccessPolicy) on a vault that holds the statement, the module
+        deletes the vault's access policy (the statement does not deny C(DeleteBackupVaultAccessPolicy)) and puts
+        the new one right after; B(between those two calls the vault has no access policy), so recovery points are
+        not protected by it for that moment. List the caller in O(exempt_principal_arns) to update the statement
+        in place.
     type: list
     elements: str
   verify:
@@ -366,17 +371,30 @@ verification:
     exempt:
       description: Whether the principal is exempt (its decision does not count).
       type: bool
+caller_arn:
+  description:
+    - The C(aws:PrincipalArn) of the module's caller (for an assumed-role session, the role's ARN), the principal
+      the vault statement is checked against.
+  returned: when O(state=present) and O(vault_names) is set
+  type: str
+  sample: arn:aws:iam::123456789012:role/deployer
+caller_exempt:
+  description:
+    - Whether O(exempt_principal_arns) lists the module's caller. When false, the vault statement denies the caller
+      C(backup:PutBackupVaultAccessPolicy) and the module updates the statement by deleting and putting the vault's
+      access policy (see O(vault_names)).
+  returned: when O(state=present) and O(vault_names) is set
+  type: bool
+  sample: false
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._deny_policy import DEFAULT_DENY_ACTIONS
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._deny_policy import ensure_absent
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._deny_policy import ensure_present
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._deny_policy import input_problems
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import AnsibleIdentityError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 
 
 def main():
@@ -404,22 +422,7 @@ def main():
         verify_timeout=dict(type="int", default=30),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-
-    problems = input_problems(module.params)
-    if problems:
-        module.fail_json(msg="; ".join(problems))
-
-    iam = module.client("iam")
-    backup = module.client("backup")
-    ctx = CallerContext(module)
-    try:
-        if module.params["state"] == "absent":
-            result = ensure_absent(module, iam, backup, ctx)
-        else:
-            result = ensure_present(module, iam, backup, ctx)
-    except (AnsibleBackupError, AnsibleIdentityError) as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    run_module(module, ensure_present, ensure_absent, input_problems)
 
 
 if __name__ == "__main__":

@@ -275,121 +275,9 @@ backup_job:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import BACKUP_JOB_FAILED_STATES
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import backup_job_ids
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import backup_job_request
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import normalise_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import predicted_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import start_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import wait_for_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import window_problems
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import AnsibleIdentityError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_problems
-
-
-def validate(module):
-    """Everything that can be checked without AWS; fails the module before any call."""
-    params = module.params
-    problems = lifecycle_problems(params.get("lifecycle"))
-    problems += window_problems(params.get("start_window_minutes"), params.get("complete_window_minutes"))
-    if params["wait_timeout"] < 1:
-        problems.append(f"wait_timeout must be at least 1 second, got {params['wait_timeout']}")
-    if not params["resource"].strip():
-        problems.append("resource must name a DynamoDB table")
-    if problems:
-        module.fail_json(msg="; ".join(problems))
-
-
-def job_request(module, context):
-    params = module.params
-    try:
-        resource_arn = context.table_arn(params["resource"])
-        role_arn = context.role_arn(params.get("iam_role_arn"), params.get("iam_role_name"))
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-    return backup_job_request(
-        resource_arn,
-        params["backup_vault_name"],
-        role_arn,
-        lifecycle=params.get("lifecycle"),
-        recovery_point_tags=params.get("recovery_point_tags"),
-        idempotency_token=params.get("idempotency_token"),
-        start_window_minutes=params.get("start_window_minutes"),
-        complete_window_minutes=params.get("complete_window_minutes"),
-    )
-
-
-def log_state(module, raw):
-    done = raw.get("PercentDone")
-    module.log(f"backup job {raw.get('BackupJobId')}: {raw.get('State')}" + (f" ({done}% done)" if done else ""))
-
-
-def run(module, client, context):
-    params = module.params
-    request = job_request(module, context)
-
-    if module.check_mode:
-        vault_arn = f"arn:{context.partition}:backup:{context.region}:{context.account_id}:backup-vault:{request['BackupVaultName']}"
-        return dict(changed=True, backup_job=predicted_backup_job(request, vault_arn))
-
-    known_ids = set()
-    if request.get("IdempotencyToken"):
-        known_ids = backup_job_ids(client, request["ResourceArn"], request["BackupVaultName"])
-
-    started = start_backup_job(client, **request)
-    job_id = started["BackupJobId"]
-    changed = job_id not in known_ids
-    raw = describe_backup_job(client, job_id)
-    if raw is None:
-        raise AnsibleBackupError(message=f"AWS started backup job {job_id} but does not describe it")
-    if raw.get("ResourceArn") != request["ResourceArn"] or raw.get("BackupVaultName") != request["BackupVaultName"]:
-        module.fail_json(
-            msg=(
-                f"idempotency_token {request.get('IdempotencyToken')!r} was already used for backup job {job_id}, which backs up "
-                f"{raw.get('ResourceArn')} into backup vault {raw.get('BackupVaultName')!r}; choose another token"
-            ),
-            changed=False,
-            backup_job=normalise_backup_job(raw),
-        )
-    if changed:
-        module.log(f"started backup job {job_id} of {request['ResourceArn']} into backup vault {request['BackupVaultName']}")
-    else:
-        module.log(f"idempotency token already used: backup job {job_id} exists")
-
-    if params["wait"]:
-        raw, finished = wait_for_backup_job(client, job_id, params["wait_timeout"], log=module.log)
-        if not finished:
-            done = raw.get("PercentDone")
-            module.fail_json(
-                msg=(
-                    f"Timed out after {params['wait_timeout']} seconds waiting for backup job {job_id} of "
-                    f"{request['ResourceArn']}: its last state was {raw.get('State')}"
-                    + (f", {done}% done" if done not in (None, "") else "")
-                    + ". The job continues in AWS; follow it with backupkit.dynamodb.backup_job_info "
-                    + f"(job_id={job_id})"
-                    + (", or run this task again with the same idempotency_token to wait for it again."
-                       if request.get("IdempotencyToken") else ".")
-                ),
-                changed=changed,
-                backup_job=normalise_backup_job(raw),
-            )
-    else:
-        log_state(module, raw)
-
-    job = normalise_backup_job(raw)
-    if job["state"] in BACKUP_JOB_FAILED_STATES:
-        module.fail_json(
-            msg=(
-                f"Backup job {job_id} of {request['ResourceArn']} into backup vault {request['BackupVaultName']!r} "
-                f"ended {job['state']}: {job.get('status_message') or 'AWS gave no status message'}"
-            ),
-            changed=changed,
-            backup_job=job,
-        )
-    return dict(changed=changed, backup_job=job)
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import input_problems
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import start
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
 
 
 def main():
@@ -419,13 +307,7 @@ def main():
         required_one_of=[["iam_role_arn", "iam_role_name"]],
         supports_check_mode=True,
     )
-    validate(module)
-    client = module.client("backup")
-    try:
-        result = run(module, client, CallerContext(module))
-    except (AnsibleBackupError, AnsibleIdentityError) as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    run_module(module, start, input_problems=input_problems)
 
 
 if __name__ == "__main__":

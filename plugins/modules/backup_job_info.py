@@ -283,9 +283,9 @@ filters:
                        "backup_plan_ids": ["8a8e3ad6-8b5a-4f6a-9e3b-1b6a0c5f1d2e"]}
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_jobs
@@ -294,7 +294,6 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs im
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import RESTORE_JOB_STATES
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import job_entry
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import newest_first
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import parse_time
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import restore_job_source
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import vault_name_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTERS
@@ -303,8 +302,8 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by imp
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import filter_report
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import normalise_created_by
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import plan_filter_argument_spec
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import AnsibleIdentityError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 FILTERS = ["resource", "backup_vault_name", "state", "created_after", "created_before", *PLAN_FILTERS]
 # the filters ListBackupJobs applies (ListRestoreJobs: only state and times)
@@ -425,7 +424,7 @@ def main():
     client = module.client("backup")
     try:
         jobs, filters = run(module, client)
-    except (AnsibleBackupError, AnsibleIdentityError) as e:
+    except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, jobs=jobs, filters=filters)
 

@@ -60,7 +60,10 @@ options:
         type: str
         required: true
       target_backup_vault_name:
-        description: The name of the backup vault this rule's backups are stored in.
+        description:
+          - The name of the backup vault this rule's backups are stored in.
+          - The vault must exist when the plan is created or updated (AWS accepts a plan into a vault that does
+            not); in check mode a missing vault is a warning, since an earlier task may create it.
         type: str
         required: true
       schedule_expression:
@@ -74,6 +77,7 @@ options:
       schedule_expression_timezone:
         description:
           - The time zone of O(rules[].schedule_expression), for example V(Europe/Paris).
+          - An IANA time zone name; checked before any call to AWS.
         type: str
         default: 'Etc/UTC'
       start_window_minutes:
@@ -126,7 +130,8 @@ options:
         elements: dict
         suboptions:
           destination_backup_vault_arn:
-            description: The ARN of the vault that receives the copy.
+            description:
+              - The ARN of the vault that receives the copy, V(arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME).
             type: str
             required: true
           lifecycle:
@@ -411,26 +416,10 @@ backup_plan:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_plans
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import tag_resource
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import untag_resource
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import advanced_dynamodb_backup
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import create_backup_plan
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import current_plan
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import delete_backup_plan
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import describe_plan
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import desired_plan
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import plan_part
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import plan_result
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import plan_to_aws
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import plans_named
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import predicted_tags
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import rule_warnings
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import update_backup_plan
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import uses_cold_storage
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import validate_rules
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import ensure_absent
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import ensure_present
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import input_problems
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
 
 LIFECYCLE_OPTIONS = dict(
     move_to_cold_storage_after_days=dict(type="int"),
@@ -482,122 +471,6 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class PlanSelectionError(Exception):
-    """The options do not select exactly one plan."""
-
-
-def find_plan(client, name, plan_id):
-    """The plan the options select (described, with tags), or None when there is none."""
-    if plan_id:
-        raw = describe_plan(client, plan_id)
-        if raw is not None and name and raw["BackupPlan"]["BackupPlanName"] != name:
-            raise PlanSelectionError(
-                f"backup plan {plan_id} is named {raw['BackupPlan']['BackupPlanName']!r}, not {name!r}; "
-                "AWS Backup plans cannot be renamed"
-            )
-        return raw
-    matches = plans_named(list_backup_plans(client), name)
-    if len(matches) > 1:
-        ids = ", ".join(sorted(plan["BackupPlanId"] for plan in matches))
-        raise PlanSelectionError(
-            f"{len(matches)} backup plans are named {name!r} (ids: {ids}); choose one with backup_plan_id"
-        )
-    if not matches:
-        return None
-    return describe_plan(client, matches[0]["BackupPlanId"])
-
-
-def warn_about_cold_storage(module, client, rules):
-    """Cold storage of DynamoDB backups needs advanced DynamoDB backup; warn when it is off."""
-    names = uses_cold_storage(rules)
-    if not names:
-        return
-    try:
-        advanced = advanced_dynamodb_backup(client)
-    except AnsibleBackupError as e:
-        # The check only serves a warning; it never stops the plan.
-        module.warn(f"could not read the AWS Backup region settings to check advanced DynamoDB backup: {e}")
-        return
-    if advanced is not False:
-        return
-    module.warn(
-        f"rule(s) {', '.join(repr(name) for name in names)} move backups to cold storage, but advanced DynamoDB "
-        "backup is off in this region (AWS Backup region settings, ResourceTypeManagementPreference DynamoDB), "
-        "so DynamoDB backups will not move to cold storage; turn it on with backupkit.dynamodb.backup_region_settings"
-    )
-
-
-def ensure_present(module, client):
-    params = module.params
-    rules = params["rules"] or []
-    for warning in rule_warnings(rules):
-        module.warn(warning)
-    warn_about_cold_storage(module, client, rules)
-
-    raw = find_plan(client, params["backup_plan_name"], params["backup_plan_id"])
-    if raw is None and params["backup_plan_id"]:
-        raise PlanSelectionError(f"there is no backup plan with id {params['backup_plan_id']}")
-    ordered_rules = [rule["rule_name"] for rule in rules]
-    name = params["backup_plan_name"] or raw["BackupPlan"]["BackupPlanName"]
-    desired = desired_plan(name, rules, params["advanced_backup_settings"])
-
-    if raw is None:
-        before = None
-        predicted = dict(desired, tags=predicted_tags({}, params["tags"], params["purge_tags"])[0])
-        if module.check_mode:
-            return changed_result(before, predicted, module._diff, exists=True, **plan_result(predicted, None, ordered_rules))
-        create = dict(BackupPlan=plan_to_aws(desired, ordered_rules))
-        if params["tags"]:
-            create["BackupPlanTags"] = {key: str(value) for key, value in params["tags"].items()}
-        if params["creator_request_id"]:
-            create["CreatorRequestId"] = params["creator_request_id"]
-        created = create_backup_plan(client, **create)
-        raw = describe_plan(client, created["BackupPlanId"])
-        after = current_plan(raw)
-        return changed_result(before, after, module._diff, exists=True, **plan_result(after, raw))
-
-    before = current_plan(raw)
-    tags, to_set, to_unset = predicted_tags(before["tags"], params["tags"], params["purge_tags"])
-    predicted = dict(desired, tags=tags)
-    if predicted == before or module.check_mode:
-        return changed_result(before, predicted, module._diff, exists=True, **plan_result(predicted, raw))
-
-    if plan_part(predicted) != plan_part(before):
-        update_backup_plan(client, raw["BackupPlanId"], plan_to_aws(desired, ordered_rules, raw))
-    if to_unset:
-        untag_resource(client, raw["BackupPlanArn"], to_unset)
-    if to_set:
-        tag_resource(client, raw["BackupPlanArn"], {key: str(value) for key, value in to_set.items()})
-    raw = describe_plan(client, raw["BackupPlanId"])
-    after = current_plan(raw)
-    return changed_result(before, after, module._diff, exists=True, **plan_result(after, raw))
-
-
-def ensure_absent(module, client):
-    params = module.params
-    raw = find_plan(client, params["backup_plan_name"], params["backup_plan_id"])
-    if raw is None:
-        return changed_result(
-            None, None, module._diff, exists=False,
-            backup_plan_name=params["backup_plan_name"], backup_plan_id=params["backup_plan_id"],
-        )
-    before = current_plan(raw)
-    result = dict(
-        exists=False,
-        backup_plan_name=before["backup_plan_name"],
-        backup_plan_id=raw["BackupPlanId"],
-        backup_plan_arn=raw["BackupPlanArn"],
-        version_id=raw.get("VersionId"),
-        deletion_date=None,
-    )
-    if not module.check_mode:
-        deleted = delete_backup_plan(client, raw["BackupPlanId"])
-        deletion_date = deleted.get("DeletionDate")
-        result["deletion_date"] = deletion_date.isoformat() if hasattr(deletion_date, "isoformat") else deletion_date
-        result["version_id"] = deleted.get("VersionId") or result["version_id"]
-    return changed_result(before, None, module._diff, **result)
-
-
 def main():
     module = AnsibleAWSModule(
         argument_spec=ARGUMENT_SPEC,
@@ -605,22 +478,7 @@ def main():
         required_one_of=[["backup_plan_name", "backup_plan_id"]],
         supports_check_mode=True,
     )
-    if module.params["state"] == "present":
-        errors = validate_rules(module.params["rules"])
-        if errors:
-            module.fail_json(msg="; ".join(errors), errors=errors)
-
-    client = module.client("backup")
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(module, client)
-        else:
-            result = ensure_absent(module, client)
-    except PlanSelectionError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleBackupError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    run_module(module, ensure_present, ensure_absent, input_problems)
 
 
 if __name__ == "__main__":

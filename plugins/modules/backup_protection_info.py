@@ -64,7 +64,10 @@ options:
     type: dict
     default: {}
   job_days:
-    description: Days of backup jobs counted by state in RV(tables[].jobs_by_state) (at least 7 days are read).
+    description:
+      - Days of backup jobs counted by state in RV(tables[].jobs_by_state).
+      - The report reads the backup jobs of the longest of O(job_days), O(strip_days), 7 days (C(failed_jobs_7d) of RV(summary))
+        and the C(days) of the V(BACKUP_NO_FAILED_JOBS) control, so that none of them undercounts.
     type: int
     default: 7
   strip_days:
@@ -302,14 +305,14 @@ generated_at: {description: The time the report was made at (O(now))., returned:
 
 import datetime
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._protection import AnsibleProtectionError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import get_caller_identity
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._protection import ProtectionReader
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._protection import get_caller_identity
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._protection import merge_controls
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._protection import parse_time
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._protection import summarise
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 
 def main():
@@ -340,7 +343,7 @@ def main():
     try:
         rows, vaults = reader.report(controls, params["tables"])
         account_id = rows[0]["account_id"] if rows else get_caller_identity(module.client("sts"))["Account"]
-    except AnsibleProtectionError as e:
+    except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     rows.sort(key=lambda row: row["table_name"])
     module.exit_json(

@@ -269,7 +269,6 @@ filters:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTERS
@@ -280,12 +279,13 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by imp
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import plan_filter_argument_spec
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import RECOVERY_POINT_STATUSES
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import VaultNotReadable
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import filter_points
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_backup_vault_names
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_by_vault
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_of_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import normalise_recovery_point
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import parse_time
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 
 def time_window(params):
@@ -331,7 +331,7 @@ def list_points(module, client):
                     client, vault, resource_arn=arn, created_after=after, created_before=before,
                     backup_plan_id=params.get("backup_plan_id"),
                 ))
-            except is_ansible_aws_error_code("AccessDeniedException"):
+            except VaultNotReadable:
                 if params.get("backup_vault_name"):
                     raise
                 # every vault: one deleted since ListBackupVaults, or one the caller may not list, is left out

@@ -85,68 +85,11 @@ region_settings:
       sample: {"DynamoDB": true, "EFS": true}
 """
 
-import copy
-
-from ansible.module_utils.parsing.convert_bool import boolean
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_region_settings
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import update_region_settings
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
-
-# option name -> AWS field name
-SETTINGS = {
-    "resource_type_opt_in_preference": "ResourceTypeOptInPreference",
-    "resource_type_management_preference": "ResourceTypeManagementPreference",
-}
-
-
-def describe(client):
-    """The region settings as {option name: {resource type: bool}} (resource type names untouched)."""
-    response = describe_region_settings(client)
-    return {option: dict(response.get(field) or {}) for option, field in SETTINGS.items()}
-
-
-def requested_changes(module, current):
-    """Validate the requested maps against the resource types AWS reports; return {option: {type: bool}}."""
-    requested = {}
-    for option in SETTINGS:
-        wanted = module.params.get(option)
-        if wanted is None:
-            continue
-        known = current.get(option) or {}
-        checked = {}
-        for resource_type, value in wanted.items():
-            if known and resource_type not in known:
-                hint = [name for name in known if name.lower() == str(resource_type).lower()]
-                if hint:
-                    module.fail_json(msg=f"{option}: resource type {resource_type!r} is spelled {hint[0]!r} by AWS")
-                module.fail_json(
-                    msg=f"{option}: unknown resource type {resource_type!r}; this region knows: {', '.join(sorted(known))}"
-                )
-            try:
-                checked[resource_type] = boolean(value, strict=True)
-            except TypeError:
-                module.fail_json(msg=f"{option}: value for {resource_type!r} must be a boolean, got {value!r}")
-        requested[option] = checked
-    return requested
-
-
-def ensure(module, client):
-    before = describe(client)
-    predicted = copy.deepcopy(before)
-    for option, values in requested_changes(module, before).items():
-        predicted[option].update(values)
-
-    if predicted == before or module.check_mode:
-        return changed_result(before, predicted, module._diff, region_settings=predicted)
-
-    params = {SETTINGS[option]: predicted[option] for option in SETTINGS if predicted[option] != before[option]}
-    update_region_settings(client, **params)
-    after = describe(client)
-    return changed_result(before, after, module._diff, region_settings=after)
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._region_settings import SETTINGS
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._region_settings import ensure_present
 
 
 def main():
@@ -159,12 +102,7 @@ def main():
         required_one_of=[list(SETTINGS)],
         supports_check_mode=True,
     )
-    client = module.client("backup")
-    try:
-        result = ensure(module, client)
-    except AnsibleBackupError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    run_module(module, ensure_present)
 
 
 if __name__ == "__main__":

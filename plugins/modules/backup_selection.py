@@ -417,133 +417,12 @@ msg:
   sample: Would have created selection if not in check mode
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import comparable
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import create_backup_selection
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import delete_backup_selection
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import describe_result
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import desired_selection
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import dynamodb_table_arn
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import find_plan_id
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import find_selections
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import flatten_response
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import get_backup_selection
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import get_caller_account
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import get_role_arn
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import selection_problems
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import to_api
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
-
-
-def resolve_role_arn(module):
-    """O(iam_role_arn), or the ARN of the role O(iam_role_name) (an error if it does not exist)."""
-    if module.params["iam_role_arn"]:
-        return module.params["iam_role_arn"]
-    role_name = module.params["iam_role_name"]
-    role_arn = get_role_arn(module.client("iam"), role_name)
-    if role_arn is None:
-        raise AnsibleBackupError(message=f"iam_role_name: the IAM role {role_name!r} does not exist")
-    return role_arn
-
-
-def resolve_resources(module, client):
-    """O(resources) plus the ARNs of O(dynamodb_tables) in the connection's account and region."""
-    resources = list(module.params["resources"] or [])
-    tables = module.params["dynamodb_tables"] or []
-    if tables:
-        account_id = None
-        if any(not str(table).startswith("arn:") for table in tables):
-            account_id = get_caller_account(module.client("sts"))
-        resources.extend(
-            dynamodb_table_arn(table, client.meta.partition, client.meta.region_name, account_id) for table in tables
-        )
-    return resources
-
-
-def requested(module, client):
-    """The selection the options describe, normalised (role and table names resolved)."""
-    return desired_selection(
-        selection_name=module.params["backup_selection_name"],
-        iam_role_arn=resolve_role_arn(module),
-        resources=resolve_resources(module, client),
-        not_resources=module.params["not_resources"],
-        list_of_tags=module.params["list_of_tags"],
-        conditions=module.params["conditions"],
-    )
-
-
-def ensure_present(module, client):
-    plan_name = module.params["backup_plan_name"]
-    desired = requested(module, client)
-
-    plan_id = find_plan_id(client, plan_name)
-    if plan_id is None:
-        raise AnsibleBackupError(message=f"The backup plan {plan_name} does not exist. Please create one first.")
-    existing = find_selections(client, plan_id, desired["selection_name"])
-    # two runs at once can create two selections of one name: keep one (the one already as wanted)
-    existing.sort(key=lambda selection: comparable(describe_result(selection)) != desired)
-    current = existing[0] if existing else None
-    duplicates = [selection["SelectionId"] for selection in existing[1:]]
-    current_view = describe_result(current) if current else None
-    before = comparable(current_view)
-    extra = dict(current_selection=[flatten_response(current)] if current else [], exists=True, replaced=False)
-    if duplicates:
-        extra["msg"] = (f"{'Would have deleted' if module.check_mode else 'Deleted'} {len(duplicates)} more backup "
-                        f"selection(s) named {desired['selection_name']!r}: {', '.join(duplicates)}")
-        if not module.check_mode:
-            for selection_id in duplicates:
-                delete_backup_selection(client, plan_id, selection_id)
-
-    if before == desired:
-        result = changed_result(before, before, module._diff, backup_selection=current_view, **extra)
-        result["changed"] = bool(duplicates)
-        return result
-
-    old_id = current["SelectionId"] if current else None
-    if old_id:
-        extra.update(replaced=True, replaced_selection_id=old_id)
-    predicted = dict(desired, backup_plan_id=plan_id)
-    if module.check_mode:
-        action = "replaced" if old_id else "created"
-        extra["msg"] = f"Would have {action} selection if not in check mode" + (f"; {extra['msg']}" if duplicates else "")
-        return changed_result(before, desired, module._diff, backup_selection=predicted, **extra)
-
-    if old_id:
-        delete_backup_selection(client, plan_id, old_id)
-    try:
-        created = create_backup_selection(client, plan_id, to_api(desired))
-    except AnsibleBackupError as e:
-        if old_id:
-            raise AnsibleBackupError(
-                message=(f"Deleted backup selection {desired['selection_name']} ({old_id}) to replace it, "
-                         "but failed to create its replacement"),
-                exception=e.exception,
-            ) from e
-        raise
-    response = get_backup_selection(client, plan_id, created["SelectionId"])
-    if response is None:  # not readable yet: report what was created
-        response = dict(created, BackupSelection=to_api(desired))
-    after_view = describe_result(response)
-    return changed_result(before, comparable(after_view), module._diff, backup_selection=after_view, **extra)
-
-
-def ensure_absent(module, client):
-    gone = dict(backup_selection={}, exists=False, replaced=False, current_selection=[])
-    plan_id = find_plan_id(client, module.params["backup_plan_name"])
-    existing = find_selections(client, plan_id, module.params["backup_selection_name"]) if plan_id else []
-    if not existing:
-        return changed_result(None, None, module._diff, **gone)
-
-    before = comparable(describe_result(existing[0]))
-    gone["current_selection"] = [flatten_response(existing[0])]
-    if module.check_mode:
-        return changed_result(before, None, module._diff, msg="Would have deleted backup selection if not in check mode", **gone)
-    for selection in existing:
-        delete_backup_selection(client, plan_id, selection["SelectionId"])
-    return changed_result(before, None, module._diff, **gone)
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import ensure_absent
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import ensure_present
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_selection import input_problems
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
 
 
 def condition_parameters():
@@ -593,19 +472,7 @@ def main():
         required_if=[("state", "present", ("iam_role_arn", "iam_role_name"), True)],
         supports_check_mode=True,
     )
-    if module.params["state"] == "present":
-        problems = selection_problems(module.params)
-        if problems:
-            module.fail_json(msg="; ".join(problems))
-    client = module.client("backup")
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(module, client)
-        else:
-            result = ensure_absent(module, client)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    run_module(module, ensure_present, ensure_absent, input_problems)
 
 
 if __name__ == "__main__":

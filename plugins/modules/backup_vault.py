@@ -339,54 +339,40 @@ deleted_recovery_points:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import desired_state
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import ensure_absent
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import ensure_present
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_vault import known_vault_events
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
+
+ARGUMENT_SPEC = dict(
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    backup_vault_name=dict(type="str", required=True),
+    encryption_key_arn=dict(type="str", no_log=False),
+    creator_request_id=dict(type="str"),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+    access_policy=dict(type="json"),
+    lock=dict(
+        type="dict",
+        options=dict(
+            min_retention_days=dict(type="int"),
+            max_retention_days=dict(type="int"),
+            changeable_for_days=dict(type="int"),
+        ),
+    ),
+    notifications=dict(
+        type="dict",
+        options=dict(
+            sns_topic_arn=dict(type="str"),
+            events=dict(type="list", elements="str"),
+        ),
+    ),
+    force=dict(type="bool", default=False),
+)
 
 
 def main():
-    argument_spec = dict(
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        backup_vault_name=dict(type="str", required=True),
-        encryption_key_arn=dict(type="str", no_log=False),
-        creator_request_id=dict(type="str"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        access_policy=dict(type="json"),
-        lock=dict(
-            type="dict",
-            options=dict(
-                min_retention_days=dict(type="int"),
-                max_retention_days=dict(type="int"),
-                changeable_for_days=dict(type="int"),
-            ),
-        ),
-        notifications=dict(
-            type="dict",
-            options=dict(
-                sns_topic_arn=dict(type="str"),
-                events=dict(type="list", elements="str"),
-            ),
-        ),
-        force=dict(type="bool", default=False),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("backup")
-
-    try:
-        if module.params["state"] == "absent":
-            result = ensure_absent(module, client, module.params["backup_vault_name"], module.params["force"])
-        else:
-            try:
-                desired = desired_state(module.params, known_vault_events(client))
-            except ValueError as e:
-                module.fail_json(msg=str(e))
-            result = ensure_present(module, client, desired)
-    except AnsibleBackupError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_module(module, ensure_present, ensure_absent)
 
 
 if __name__ == "__main__":

@@ -222,157 +222,11 @@ table:
   sample: order_transaction
 """
 
-import codecs
-import os
-import time
-
-try:
-    import botocore.config
-except ImportError:
-    pass  # AnsibleAWSModule reports missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import CsvError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import Loader
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import choose_compare
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import content_source
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import local_source
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import make_converter_factory
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import s3_source
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import scan_segments
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import validate
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import AnsibleDynamoDBError
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import jsonable
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import key_schema_of
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import table_is_empty
-
-MAX_DUPLICATES_LISTED = 10
-
-
-def check_options(module):
-    params = module.params
-    if len(params["delimiter"]) != 1:
-        module.fail_json(msg="delimiter must be one character, got %r" % params["delimiter"])
-    if not 1 <= params["concurrency"] <= 64:
-        module.fail_json(msg="concurrency must be between 1 and 64, got %d" % params["concurrency"])
-    if params["retries"] < 1:
-        module.fail_json(msg="retries must be at least 1, got %d" % params["retries"])
-    if params["prune"] and params["mode"] != "sync":
-        module.fail_json(msg="prune needs mode: sync (upsert does not read the table)")
-    try:
-        codecs.lookup(params["encoding"])
-    except LookupError:
-        module.fail_json(msg="encoding: unknown encoding %r" % params["encoding"])
-
-
-def make_source(module):
-    src = module.params["src"]
-    if module.params["content"] is not None:
-        return content_source(module.params["content"])
-    if src.startswith("s3://"):
-        return s3_source(module.client("s3"), src)
-    if not os.path.isfile(src):
-        module.fail_json(msg="src %s: no such file on the host that runs the module" % src)
-    return local_source(src)
-
-
-def duplicate_message(duplicates):
-    listed = ["%s (lines %d and %d)" % dup for dup in duplicates[:MAX_DUPLICATES_LISTED]]
-    more = len(duplicates) - len(listed)
-    return "duplicate keys, nothing was written: %s%s. Set on_duplicate: last to keep the last row of each key." % (
-        "; ".join(listed),
-        " and %d more" % more if more > 0 else "",
-    )
-
-
-def diff_of(totals, table, counts):
-    before, after = {}, {}
-    for key, old, new in totals.samples:
-        if old is not None:
-            before[key] = jsonable(old)
-        if new is not None:
-            after[key] = jsonable(new)
-    summary = "%(written)d written, %(deleted)d deleted, %(unchanged)d unchanged" % counts
-    return {
-        "before_header": "%s (sample of changed items; %s)" % (table, summary),
-        "after_header": "%s (sample of changed items; %s)" % (table, summary),
-        "before": before,
-        "after": after,
-    }
-
-
-def run(module):
-    params = module.params
-    started = time.monotonic()
-    check_options(module)
-    # Every item is validated against DynamoDB's rules before it is sent, so botocore's own
-    # parameter validation (about 4 ms of CPU per 25-item batch) is skipped.
-    config = botocore.config.Config(
-        max_pool_connections=params["concurrency"] + 4, retries={"mode": "standard", "max_attempts": 3},
-        parameter_validation=False,
-    )
-    client = module.client("dynamodb", config=config)
-    table = describe_table(client, params["table"])
-    if table is None:
-        module.fail_json(msg="table %s does not exist; create it first (for example with community.aws.dynamodb_table)" % params["table"])
-    key_schema = key_schema_of(table)
-    options = dict(
-        encoding=params["encoding"], delimiter=params["delimiter"], fieldnames=params["fieldnames"],
-        column_types=params["column_types"] or {}, empty_values=params["empty_values"],
-        concurrency=params["concurrency"], retries=params["retries"], diff=module._diff,
-    )
-
-    source = make_source(module)
-    try:
-        converter, validation = validate(source, options, make_converter_factory(key_schema, options, source.label))
-    except CsvError as exc:
-        module.fail_json(msg="%s; nothing was written" % exc)
-    if validation.duplicates and params["on_duplicate"] == "error":
-        module.fail_json(msg=duplicate_message(validation.duplicates), rows=validation.rows, written=0)
-
-    loader = Loader(client, params["table"], converter, options, module.check_mode)
-    compare = None
-    if params["mode"] == "sync" and not table_is_empty(client, params["table"], [k[0] for k in key_schema]):
-        compare = choose_compare(params["compare_by"], table, validation)
-    segments = scan_segments(table, validation, params["concurrency"])
-    try:
-        if compare == "scan":
-            loader.scan_stored(validation.digests, segments, prune=params["prune"])
-        loader.load(source, validation, compare)
-        if params["prune"] and compare:
-            loader.prune(validation.digests, segments)
-    except CsvError as exc:  # the source changed between passes
-        module.fail_json(msg=str(exc))
-
-    totals = loader.totals
-    elapsed = time.monotonic() - started
-    counts = dict(
-        rows=validation.rows,
-        written=totals.written,
-        unchanged=totals.unchanged,
-        deleted=totals.deleted,
-        failed=totals.failed,
-        failed_keys=totals.failed_keys,
-        duplicates=len(validation.superseded_lines),
-        elapsed_seconds=round(elapsed, 3),
-        items_per_second=round(validation.rows / elapsed, 1) if elapsed > 0 else 0.0,
-        compared_by=compare,
-        table=params["table"],
-    )
-    result = dict(changed=bool(totals.written or totals.deleted), **counts)
-    if module._diff:
-        result["diff"] = diff_of(totals, params["table"], counts)
-    if totals.failed:
-        module.fail_json(
-            msg="%d of %d rows were not written after %d attempts each (last error: %s); first keys: %s. "
-            "Run again to complete the table: rows already written are not written twice."
-            % (totals.failed, validation.rows, params["retries"], totals.last_error or "unprocessed items",
-               ", ".join(totals.failed_keys[:5])),
-            **result
-        )
-    return result
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import input_problems
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_load import load
 
 
 def main():
@@ -398,11 +252,7 @@ def main():
         required_one_of=[["src", "content"]],
         supports_check_mode=True,
     )
-    try:
-        result = run(module)
-    except AnsibleDynamoDBError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    run_module(module, load, input_problems=input_problems)
 
 
 if __name__ == "__main__":

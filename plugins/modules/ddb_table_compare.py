@@ -229,11 +229,12 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports missing botocore
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import AnsibleDynamoDBError
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import key_schema_of
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import botocore_retries
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import TableComparison
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import TablesChanged
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import key_schema_mismatch
@@ -270,9 +271,11 @@ def run(module):
     params = module.params
     started = time.monotonic()
     check_options(module)
-    config = botocore.config.Config(
-        max_pool_connections=params["segments"] + 4, retries={"mode": "standard", "max_attempts": 3}
-    )
+    config = dict(max_pool_connections=params["segments"] + 4)
+    retries = botocore_retries(params)
+    if retries:
+        config["retries"] = retries
+    config = botocore.config.Config(**config)
     client = module.client("dynamodb", config=config)
     source = readable_table(module, client, "source_table")
     target = readable_table(module, client, "target_table")
@@ -322,7 +325,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:
         result = run(module)
-    except AnsibleDynamoDBError as e:
+    except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(**result)
 

@@ -74,6 +74,7 @@ class TokenRecorder:
     def __init__(self, upstream: str) -> None:
         # (operation hint, the token header, whether the signature covers the token)
         self.requests: list[tuple[str, str | None, bool]] = []
+        self.upstream = upstream
         target = urllib.parse.urlsplit(upstream)
         recorder = self
 
@@ -540,19 +541,204 @@ def test_restore_template_takes_the_recovery_point_from_the_workflow(tmp_path: P
         assert templar.template(trust_as_template("{{ restore_recovery_point }}")) == expected, case
 
 
-# --- 3. the examples are what AWX accepts, and consistent with the playbooks ---------------
+# --- 3. a fleet setup in AWX's job slices, merged into one report -----------------------------
+
+FLEET_ROLE = "OrganizationAccountAccessRole"
+# Four accounts, two of them without the role (as accounts invited into an organization): in AWX's
+# partition into three slices, shop-4 fails beside shop-1, and shop-3 is alone in its slice, which
+# then fails on every host and passes nothing on.
+FLEET_GOOD = ("shop-1", "shop-2")
+FLEET_BAD = ("shop-3", "shop-4")
+TINY_CSV = "order_id,item_id,customer_id,quantity,price,status\nORD-1,ITEM-1,C-1,2,9.99,DELIVERED\n"
+
+
+def awx_slices(hosts: list[str], count: int) -> list[list[str]]:
+    """AWX's partition of an inventory for a sliced job: the enabled hosts ordered by name, and slice
+    n of count (1-based) gets every count-th host from the n-th (Inventory.get_script_data:
+    hosts.order_by('name'), get_sliced_hosts: queryset[n - 1::count]). AWX orders by the
+    database's collation; these names sort the same in every collation."""
+    ordered = sorted(hosts)
+    return [ordered[n::count] for n in range(count)]
+
+
+def awx_inventory_script(inventory: dict[str, Any], hosts: list[str]) -> str:
+    """The inventory AWX writes into a job's private data dir (inventory/hosts): a script that prints
+    the hosts of the job's slice with their variables, and every group with only those hosts."""
+    data: dict[str, Any] = {"_meta": {"hostvars": {h: inventory["_meta"]["hostvars"][h] for h in hosts}}}
+    for group, body in inventory.items():
+        if group != "_meta":
+            data[group] = {"hosts": [h for h in body.get("hosts", []) if h in hosts],
+                           "children": body.get("children", []), "vars": {}}
+    return "#! /usr/bin/env python3\n# -*- coding: utf-8 -*-\nprint(%r)\n" % json.dumps(data)
+
+
+def plain(value: dict[str, Any]) -> Any:
+    """ansible-inventory marks inventory plugin values unsafe: unwrap them."""
+    return value["__ansible_unsafe"] if set(value) == {"__ansible_unsafe"} else value
+
+
+def create_fleet(endpoint: str) -> dict[str, str]:
+    """An organization whose OU Workloads holds the four accounts; {name: account id}."""
+    import boto3
+
+    keys = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                aws_secret_access_key="testing")
+    org = boto3.client("organizations", **keys)
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    unit = org.create_organizational_unit(ParentId=root, Name="Workloads")["OrganizationalUnit"]["Id"]
+    accounts = {}
+    for name in sorted(FLEET_GOOD + FLEET_BAD):
+        account = org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=unit)
+        accounts[name] = account
+    for name in FLEET_BAD:
+        access = boto3.client("sts", **keys).assume_role(
+            RoleArn=f"arn:aws:iam::{accounts[name]}:role/{FLEET_ROLE}", RoleSessionName="bootstrap")["Credentials"]
+        boto3.client("iam", **dict(keys, aws_access_key_id=access["AccessKeyId"],
+                                   aws_secret_access_key=access["SecretAccessKey"],
+                                   aws_session_token=access["SessionToken"])).delete_role(RoleName=FLEET_ROLE)
+    return accounts
+
+
+def sliced_private_data_dir(root: Path, script: str) -> Path:
+    """A private data dir whose inventory is the script AWX writes for the job (its slice)."""
+    private = awx_private_data_dir(root)
+    hosts = private / "inventory" / "hosts"
+    hosts.write_text(script, encoding="utf-8")
+    hosts.chmod(0o700)
+    return private
+
+
+def test_fleet_setup_in_awx_slices_merges_into_one_report(endpoint: TokenRecorder, tmp_path: Path) -> None:
+    """The fleet setup template runs as AWX runs a sliced job: three ansible-runner jobs, each on its
+    slice of the inventory (AWX's partition), at the same time. Each slice passes its rows on under a
+    key of its own, so AWX's merge of the slices' artifacts (dict updates in the order the slices
+    finished) keeps them all; the merge template, given those artifacts as AWX gives them to the next
+    workflow node, writes one report with every account exactly once, and fails because two did not
+    end ok (so the workflow ends failed)."""
+    started = time.monotonic()
+    accounts = create_fleet(endpoint.upstream)
+    collections = collections_dir(tmp_path / "collections")
+    envvars = awx_credential_environment(endpoint.upstream, collections)  # AWX's AWS credential, no region
+
+    # AWX's inventory update: the project's aws_accounts configuration, read by the plugin in the EE.
+    source = tmp_path / "fleet.aws_accounts.yml"
+    source.write_text("plugin: backupkit.dynamodb.aws_accounts\norganizational_units: [Workloads]\n"
+                      "regions: [us-east-1]\n", encoding="utf-8")
+    inventory_env = {**clean_environment(), **envvars, "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1"}
+    listed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(source), "--list"], env=inventory_env, cwd=tmp_path,
+        capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False, stdin=subprocess.DEVNULL,
+    )
+    assert listed.returncode == 0, listed.stderr
+    inventory = json.loads(listed.stdout, object_hook=plain)
+    assert sorted(inventory["aws_accounts"]["hosts"]) == sorted(accounts)
+
+    template = job_templates()["fleet_setup"]
+    count = template["job_slice_count"]
+    partitions = awx_slices(inventory["aws_accounts"]["hosts"], count)
+    assert partitions == [["shop-1", "shop-4"], ["shop-2"], ["shop-3"]]
+    (tmp_path / "orders.csv").write_text(TINY_CSV, encoding="utf-8")
+
+    results: dict[int, tuple[RunnerResult, float]] = {}
+
+    def run_slice(number: int, hosts: list[str]) -> None:
+        private = sliced_private_data_dir(tmp_path / f"slice{number}", awx_inventory_script(inventory, hosts))
+        variables, safe = awx_job_variables(template, None, launch={"table_csv": str(tmp_path / "orders.csv")})
+        variables["awx_job_id"] = 700 + number  # AWX's meta variables of the slice's job
+        result = run_like_awx(private, f"slice{number}", template["playbook"],
+                              awx_extravars_file(variables, safe | {"awx_job_id"}), envvars)
+        results[number] = (result, time.monotonic())
+
+    threads = [threading.Thread(target=run_slice, args=(n, hosts)) for n, hosts in enumerate(partitions, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sliced_seconds = time.monotonic() - started
+    slice1, slice2, slice3 = (results[n][0] for n in (1, 2, 3))
+    assert (slice2.rc, slice2.status) == (0, "successful"), slice2.explain()
+    assert slice1.status == "failed" and slice3.status == "failed", (slice1.explain(), slice3.explain())
+    assert slice3.artifacts == {}, slice3.artifacts  # every host failed: the playbook stopped early
+
+    # What the next workflow node gets: the slices' artifacts, updated in the order they finished.
+    artifacts: dict[str, Any] = {}
+    for number in sorted(results, key=lambda n: results[n][1]):
+        artifacts.update(results[number][0].artifacts)
+    assert sorted(k for k in artifacts if k.startswith("backupkit_fleet_slice_")) == [
+        "backupkit_fleet_slice_701", "backupkit_fleet_slice_702"], sorted(artifacts)
+    assert sorted(row["host"] for row in artifacts["backupkit_fleet_slice_701"]["hosts"]) == partitions[0]
+
+    merge_template = job_templates()["fleet_merge"]
+    private = sliced_private_data_dir(tmp_path / "merge", awx_inventory_script(inventory, sorted(accounts)))
+    variables, safe = awx_job_variables(merge_template, None, artifacts=artifacts)
+    variables["awx_job_id"] = 710
+    report_dir = tmp_path / "merged"
+    merge = run_like_awx(private, "merge", merge_template["playbook"], awx_extravars_file(variables, safe | {"awx_job_id"}),
+                         {"ANSIBLE_COLLECTIONS_PATH": collections_path(collections), "ANSIBLE_NOCOLOR": "1",
+                          "BACKUPKIT_REPORT_DIR": str(report_dir)})
+    assert merge.status == "failed", merge.explain()
+    assert merge.task_statuses("Fail when a host did not end ok") == ["runner_on_failed"], merge.explain()
+
+    report = json.loads((report_dir / "setup.json").read_text(encoding="utf-8"))
+    rows = report["hosts"]
+    assert [row["host"] for row in rows] == sorted(accounts)
+    assert sorted(row["account_id"] for row in rows) == sorted(accounts.values())  # every account exactly once
+    for row in rows:
+        name, account = row["host"], accounts[row["host"]]
+        assert row["account_id"] == account, row
+        if name in FLEET_GOOD:
+            assert row["status"] == "ok", row
+            assert row["vault_arn"].split(":")[4] == account and row["plan_arn"].split(":")[4] == account, row
+    by_host = {row["host"]: row for row in rows}
+    assert (by_host["shop-4"]["status"], by_host["shop-4"]["job"]) == ("failed", "701")
+    assert by_host["shop-3"]["status"] == "no_result" and by_host["shop-3"]["job"] is None
+    summary = {"hosts": 4, "ok": 2, "failed": 1, "unreachable": 0, "not_run": 0, "no_result": 1, "changed": 0}
+    assert report["summary"] == summary
+    assert merge.artifacts["fleet_report_summary"] == summary, merge.artifacts
+    assert sorted(merge.artifacts["fleet_report_not_ok"]) == ["shop-3", "shop-4"]
+    markdown = (report_dir / "setup.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# setup: 2 ok, 1 failed, 0 unreachable, 1 no result")
+    assert len([line for line in markdown.splitlines() if line.startswith("| shop-")]) == 4
+
+    # Under AWX's rules the fleet workflow then ends failed; with every account ok it succeeds.
+    nodes = {node["identifier"]: node for node in load_json(EXAMPLES / "workflow_nodes" / "fleet_setup.json")}
+    assert run_workflow(nodes, failing={"setup", "merge"}) == ("failed", ["setup", "merge"])
+    assert run_workflow(nodes, failing=set()) == ("successful", ["setup", "merge"])
+    print(f"\nthree slices at once {sliced_seconds:.1f}s (slice 1 {slice1.seconds:.1f}s, 2 {slice2.seconds:.1f}s, "
+          f"3 {slice3.seconds:.1f}s), merge {merge.seconds:.1f}s, in all {time.monotonic() - started:.1f}s")
+
+
+# --- 4. the examples are what AWX accepts, and consistent with the playbooks ---------------
 
 JINJA_WORDS = {"default", "true", "false", "none", "omit", "lookup", "length", "bool", "int", "string", "not", "and",
                "or", "in", "is", "if", "else", "defined", "undefined"}
 
 
+def playbook_files(playbook: Path) -> list[Path]:
+    """The playbook and the playbooks it imports (this collection's by FQCN, others by relative path)."""
+    files = [playbook]
+    for play in yaml.safe_load(playbook.read_text()):
+        imported = play.get("ansible.builtin.import_playbook") or play.get("import_playbook")
+        if imported:
+            target = (REPO / "playbooks" / f"{imported.split('.', 2)[2]}.yml" if imported.startswith("backupkit.dynamodb.")
+                      else playbook.parent / imported)
+            files += playbook_files(target)
+    return files
+
+
+def playbook_text(playbook: Path) -> str:
+    return "\n".join(path.read_text() for path in playbook_files(playbook))
+
+
 def playbook_roles(playbook: Path) -> list[str]:
-    plays = yaml.safe_load(playbook.read_text())
     names = []
-    for play in plays:
-        for role in play.get("roles", []):
-            name = role["role"] if isinstance(role, dict) else role
-            names.append(name.rsplit(".", 1)[-1])
+    for path in playbook_files(playbook):
+        for play in yaml.safe_load(path.read_text()):
+            for role in play.get("roles", []):
+                name = role["role"] if isinstance(role, dict) else role
+                names.append(name.rsplit(".", 1)[-1])
     return names
 
 
@@ -596,7 +782,7 @@ def test_examples_are_what_awx_accepts() -> None:
         if survey is None:
             continue
         assert survey_spec_errors(survey) == [], f"{stem}: {survey_spec_errors(survey)}"
-        known = "\n".join(role_texts(role) for role in playbook_roles(playbook)) + playbook.read_text()
+        known = "\n".join(role_texts(role) for role in playbook_roles(playbook)) + playbook_text(playbook)
         own = template.get("extra_vars") or ""
         for item in survey["spec"]:
             variable = item["variable"]
@@ -628,7 +814,7 @@ def test_workflow_passes_what_each_step_needs() -> None:
                 assert templates[node["unified_job_template"]][1]["ask_variables_on_launch"], (
                     f"{identifier}: AWX ignores extra_data unless the template asks for variables on launch"
                 )
-        assert {"success_nodes", "failure_nodes"} <= edge_kinds, "the workflow has success and failure edges"
+        assert edge_kinds & {"failure_nodes", "always_nodes"}, f"{path.name}: no step runs after a failure"
 
         def ancestors(identifier: str) -> set[str]:
             found: set[str] = set()
@@ -639,7 +825,7 @@ def test_workflow_passes_what_each_step_needs() -> None:
         for identifier, node in nodes.items():
             stem, template = templates[node["unified_job_template"]]
             roles = playbook_roles(REPO / template["playbook"])
-            known = "\n".join(role_texts(role) for role in roles) + (REPO / template["playbook"]).read_text()
+            known = "\n".join(role_texts(role) for role in roles) + playbook_text(REPO / template["playbook"])
             # The workflow survey's variables reach every node: each must mean something there.
             for variable in workflow_vars:
                 assert re.search(rf"\b{variable}\b", known), f"{identifier}: workflow variable {variable} unused"
@@ -768,7 +954,7 @@ def test_import_script_says_in_one_line_that_the_controller_is_unreachable() -> 
     assert completed.stdout == "", completed.stdout
 
 
-# --- 4. examples/awx/import.py against a stand-in for AWX's API ----------------------------
+# --- 5. examples/awx/import.py against a stand-in for AWX's API ----------------------------
 
 
 class FakeAWX:
@@ -782,7 +968,8 @@ class FakeAWX:
         self.next_id = 100
         self.calls: list[str] = []
         self.add("organizations", name="Default")
-        for kind, name in (("projects", "backupkit.dynamodb"), ("inventories", "backupkit.dynamodb localhost")):
+        for kind, name in (("projects", "backupkit.dynamodb"), ("inventories", "backupkit.dynamodb localhost"),
+                           ("inventories", "backupkit.dynamodb fleet")):
             self.add(kind, name=name, organization=1)
         self.add("credentials", name="backupkit.dynamodb AWS")
         self.add("execution_environments", name="backupkit.dynamodb EE")
@@ -902,14 +1089,20 @@ def test_import_script_creates_the_templates_and_the_workflow(capsys: pytest.Cap
         assert created["project"] == awx.by_name("projects", "backupkit.dynamodb")["id"]
         assert created["credentials"] == ([credential] if template["credentials"] else [])
         assert created["survey_spec"] == (survey_of(stem) or {}) and created["survey_enabled"] == bool(survey_of(stem))
-    [workflow] = awx.objects["workflow_job_templates"].values()
-    nodes = {n["id"]: n for n in awx.objects["workflow_job_template_nodes"].values()}
-    expected = load_json(EXAMPLES / "workflow_nodes" / "backup_restore_verify.json")
-    assert len(nodes) == len(expected)  # the second run replaced the nodes, it did not add more
-    by_identifier = {n["identifier"]: n for n in nodes.values()}
-    for node in expected:
-        made = by_identifier[node["identifier"]]
-        assert awx.objects["job_templates"][made["unified_job_template"]]["name"] == node["unified_job_template"]
-        for edge in ("success_nodes", "failure_nodes", "always_nodes"):
-            assert sorted(nodes[i]["identifier"] for i in made[edge]) == sorted(node.get(edge, [])), (node, edge)
-    assert workflow["survey_enabled"] and workflow["organization"] == 1
+    workflows = {load_json(path)["name"]: path for path in sorted((EXAMPLES / "workflow_job_templates").glob("*.json"))}
+    assert sorted(w["name"] for w in awx.objects["workflow_job_templates"].values()) == sorted(workflows)
+    all_nodes = awx.objects["workflow_job_template_nodes"]
+    for workflow in awx.objects["workflow_job_templates"].values():
+        path = workflows[workflow["name"]]
+        nodes = {i: n for i, n in all_nodes.items() if n["workflow_job_template"] == workflow["id"]}
+        expected = load_json(EXAMPLES / "workflow_nodes" / path.name)
+        assert len(nodes) == len(expected)  # the second run replaced the nodes, it did not add more
+        by_identifier = {n["identifier"]: n for n in nodes.values()}
+        for node in expected:
+            made = by_identifier[node["identifier"]]
+            assert awx.objects["job_templates"][made["unified_job_template"]]["name"] == node["unified_job_template"]
+            for edge in ("success_nodes", "failure_nodes", "always_nodes"):
+                assert sorted(nodes[i]["identifier"] for i in made[edge]) == sorted(node.get(edge, [])), (node, edge)
+        assert workflow["survey_enabled"] == bool(survey_of(path.stem)) and workflow["organization"] == 1
+    sliced = {t["name"]: t["job_slice_count"] for t in awx.objects["job_templates"].values() if t.get("job_slice_count", 1) > 1}
+    assert sliced == {"backupkit.dynamodb fleet setup": 3}, sliced

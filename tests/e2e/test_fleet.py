@@ -33,7 +33,9 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REGION = "us-east-1"
 ROLE = "OrganizationAccountAccessRole"
-GOOD_ACCOUNTS = 8
+# Good accounts in the fleet (half in each OU): BACKUPKIT_E2E_FLEET_ACCOUNTS, 4 by default; the
+# amazon.aws 11 leg runs a smaller fleet.
+GOOD_ACCOUNTS = int(os.environ.get("BACKUPKIT_E2E_FLEET_ACCOUNTS", "4"))
 FORKS = 8
 RUN_TIMEOUT = 900
 SETUP = "backupkit.dynamodb.setup"
@@ -66,7 +68,7 @@ def client(emulator: Emulator, service: str, credentials: dict[str, str] | None 
 
 @pytest.fixture(scope="module")
 def fleet(emulator: Emulator) -> dict[str, Any]:
-    """An organization: Workloads/{Prod,Dev} with 8 good accounts and one without the role.
+    """An organization: Workloads/{Prod,Dev} with GOOD_ACCOUNTS good accounts and one without the role.
 
     (Every account costs the emulator a second or two: it loads AWS's managed IAM policies
     into each account. The OU, tag and account filters are covered by the unit tests.)"""

@@ -234,6 +234,7 @@ def test_restore_restores_the_latest_backup_and_compares_equal(play: Any, aws: A
     assert source == recovery_points(aws)[0]["RecoveryPointArn"]
 
 
+@pytest.mark.extended
 def test_drill_backs_up_restores_compares_and_leaves_no_table(play: Any, aws: Any) -> None:
     result = play("drill")
     passed(result, "drill")
@@ -243,6 +244,7 @@ def test_drill_backs_up_restores_compares_and_leaves_no_table(play: Any, aws: An
     assert len(recovery_points(aws)) == 2
 
 
+@pytest.mark.extended
 def test_cleanup_without_confirm_lists_and_deletes_nothing(play: Any, aws: Any) -> None:
     result = play("cleanup")
     passed(result, "cleanup without cleanup_confirm")
@@ -268,6 +270,7 @@ def test_cleanup_with_confirm_removes_everything(play: Any, aws: Any) -> None:
     assert aws("iam").list_attached_group_policies(GroupName=GROUP)["AttachedPolicies"] == []
 
 
+@pytest.mark.extended
 def test_cleanup_keeps_a_locked_vault_and_says_why(play: Any, aws: Any) -> None:
     """A vault under Vault Lock that holds a recovery point is never touched; the rest goes."""
     ddb, backup, iam = aws("dynamodb"), aws("backup"), aws("iam")

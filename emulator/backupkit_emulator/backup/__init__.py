@@ -4,13 +4,13 @@ from __future__ import annotations
 
 
 def install() -> None:
-    """Make moto serve AWS Backup from BackupkitBackend and our URL map."""
-    import moto.backup
-    import moto.backup.models
-    import moto.backup.responses
+    """Give moto's BackupBackend and BackupResponse the operations moto lacks (idempotent)."""
+    from moto.backup.models import BackupBackend
+    from moto.backup.responses import BackupResponse
 
-    from .models import backup_backends
+    from ..extend import extend
+    from .models import BackupkitBackend
+    from .responses import BackupkitResponse
 
-    moto.backup.backup_backends = backup_backends
-    moto.backup.models.backup_backends = backup_backends
-    moto.backup.responses.backup_backends = backup_backends
+    extend(BackupBackend, BackupkitBackend)
+    extend(BackupResponse, BackupkitResponse)

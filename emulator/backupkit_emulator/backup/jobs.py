@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -107,6 +108,20 @@ class Progress:
 # --------------------------------------------------------------------------- #
 # Backup jobs
 # --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class BackupRequest:
+    """A validated request for backup jobs: everything but the resource (see ``backup_request``)."""
+
+    vault_name: str
+    iam_role_arn: str
+    lifecycle: dict[str, Any] | None
+    start_window: int
+    complete_window: int
+    recovery_point_tags: dict[str, str] | None
+    backup_options: dict[str, str] | None
+    created_by: dict[str, Any] | None
 
 
 class BackupJob:
@@ -450,7 +465,7 @@ class JobsBackendMixin:
         backup_options: dict[str, str] | None = None,
         created_by: dict[str, Any] | None = None,
     ) -> BackupJob:
-        """Start a backup of a DynamoDB table into a vault.
+        """StartBackupJob: start a backup of a DynamoDB table into a vault.
 
         On-demand (``created_by`` None): a vault that does not exist is refused
         at once. For a plan's job (``created_by`` set) the job fails instead.
@@ -468,44 +483,81 @@ class JobsBackendMixin:
         if not ROLE_ARN.match(iam_role_arn):
             raise InvalidParameterValueException(f"Invalid IAM role ARN: {iam_role_arn}")
         self._validate_table_arn(resource_arn)
-        lifecycle = validate_lifecycle(lifecycle)
-        start_window = self._window(start_window_minutes, DEFAULT_START_WINDOW_MINUTES, "StartWindowMinutes")
-        complete_window = self._window(
-            complete_window_minutes, DEFAULT_COMPLETE_WINDOW_MINUTES, "CompleteWindowMinutes"
+        request = self.backup_request(
+            backup_vault_name, iam_role_arn, start_window_minutes, complete_window_minutes,
+            lifecycle, recovery_point_tags, backup_options, created_by,
         )
-        vault = self.vaults.get(backup_vault_name)
-        if vault is None and created_by is None:
-            self._existing_vault(backup_vault_name)  # raises as AWS does
-        job = BackupJob(
-            self,
-            vault,
-            backup_vault_name,
-            resource_arn,
-            iam_role_arn,
-            lifecycle,
-            start_window,
-            complete_window,
-            created_by,
-            backup_options,
-        )
-        job.failure = self._backup_failure(job, vault)
-        if job.failure is None and job.expiry is None:
-            table = self._dynamodb_backend().get_table(resource_arn)
-            self._take_recovery_point(job, vault, table)
-            if recovery_point_tags:
-                self.tag_resource(job.recovery_point_arn, recovery_point_tags)
-        self.backup_jobs[job.backup_job_id] = job
+        job = self.run_backup_job(request, resource_arn)
         if idempotency_token:
             self._backup_idempotency[idempotency_token] = (job.creation_date, job.backup_job_id)
         return job
 
-    def _backup_failure(self, job: BackupJob, vault: Any | None) -> str | None:
+    def backup_request(
+        self,
+        backup_vault_name: str,
+        iam_role_arn: str,
+        start_window_minutes: Any = None,
+        complete_window_minutes: Any = None,
+        lifecycle: dict[str, Any] | None = None,
+        recovery_point_tags: dict[str, str] | None = None,
+        backup_options: dict[str, str] | None = None,
+        created_by: dict[str, Any] | None = None,
+    ) -> BackupRequest:
+        """What a backup job is asked to do, validated as StartBackupJob validates it.
+
+        A plan rule's run makes one per selection and starts a job of it per resource.
+        """
+        if not ROLE_ARN.match(iam_role_arn):
+            raise InvalidParameterValueException(f"Invalid IAM role ARN: {iam_role_arn}")
+        return BackupRequest(
+            vault_name=backup_vault_name,
+            iam_role_arn=iam_role_arn,
+            lifecycle=validate_lifecycle(lifecycle),
+            start_window=self._window(start_window_minutes, DEFAULT_START_WINDOW_MINUTES, "StartWindowMinutes"),
+            complete_window=self._window(
+                complete_window_minutes, DEFAULT_COMPLETE_WINDOW_MINUTES, "CompleteWindowMinutes"
+            ),
+            recovery_point_tags=recovery_point_tags,
+            backup_options=backup_options,
+            created_by=created_by,
+        )
+
+    def run_backup_job(self, request: BackupRequest, resource_arn: str) -> BackupJob:
+        """Start one backup job of ``request`` for ``resource_arn`` (a table ARN already checked)."""
+        vault = self.vaults.get(request.vault_name)
+        if vault is None and request.created_by is None:
+            self._existing_vault(request.vault_name)  # raises as AWS does
+        job = BackupJob(
+            self,
+            vault,
+            request.vault_name,
+            resource_arn,
+            request.iam_role_arn,
+            request.lifecycle,
+            request.start_window,
+            request.complete_window,
+            request.created_by,
+            request.backup_options,
+        )
+        table = self._source_table(job)
+        job.failure = self._backup_failure(job, vault, table)
+        if job.failure is None and job.expiry is None:
+            self._take_recovery_point(job, vault, table)
+            if request.recovery_point_tags:
+                self.tag_resource(job.recovery_point_arn, request.recovery_point_tags)
+        self.backup_jobs[job.backup_job_id] = job
+        return job
+
+    def _source_table(self, job: BackupJob) -> Any | None:
+        """The DynamoDB table the job backs up, found by name (its ARN was checked), or None."""
+        table = self._dynamodb_backend().tables.get(job.resource_name)
+        return table if table is not None and table.table_arn == job.resource_arn else None
+
+    def _backup_failure(self, job: BackupJob, vault: Any | None, table: Any | None) -> str | None:
         """Why this job will fail, found as AWS finds it once the job runs."""
         if vault is None:
             return f"Backup vault {job.vault_name} does not exist."
-        try:
-            self._dynamodb_backend().get_table(job.resource_arn)
-        except Exception:
+        if table is None:
             return f"Requested resource not found: Table: {job.resource_name} not found"
         return self._lock_violation(vault, job.lifecycle)
 

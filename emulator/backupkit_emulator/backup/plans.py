@@ -12,6 +12,14 @@ module keeps moto's ``Plan`` model and changes what AWS does differently:
   VersionId), UpdateBackupPlan and DeleteBackupPlan, and is only listed by
   ListBackupPlans with IncludeDeleted;
 - DeleteBackupPlan is refused while the plan still has selections;
+- a rule's StartWindowMinutes under 60 is refused (InvalidParameterValueException), as
+  AWS documents, instead of every scheduled job of the rule expiring; so are a
+  TargetBackupVaultName outside AWS's pattern, a CopyAction without a
+  DestinationBackupVaultArn (MissingParameterValueException) or whose destination is
+  not a backup vault ARN, and a ScheduleExpressionTimezone that is not an IANA zone.
+  A TargetBackupVaultName that names no vault is accepted, as the API reference allows
+  (nothing there says otherwise): the rule's jobs then FAIL ("Backup vault NAME does not
+  exist.");
 - the List operations paginate (MaxResults / NextToken).
 """
 
@@ -52,8 +60,14 @@ RULE_DEFAULTS: dict[str, Any] = {
 _PLAN_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,200}$")
 _RULE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 _REQUEST_ID = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+# BackupRuleInput.TargetBackupVaultName's pattern; a CopyAction's destination is a vault ARN.
+_VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
+_VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[a-zA-Z0-9\-_]{2,50}$")
 # AWS keeps a backup in cold storage for at least this many days before deleting it.
 COLD_STORAGE_MINIMUM_DAYS = 90
+# BackupRuleInput's StartWindowMinutes: "it must be at least 60 minutes"; at most 100 years.
+MIN_START_WINDOW_MINUTES = 60
+MAX_WINDOW_MINUTES = 52_560_000
 
 
 def new_version_id() -> str:
@@ -97,17 +111,50 @@ def _validate_rule(rule: dict[str, Any]) -> None:
         raise InvalidParameterValueException(
             f"Invalid rule name {name!r}: it must contain 1 to 50 alphanumeric or '-_.' characters."
         )
-    if not rule.get("TargetBackupVaultName"):
+    vault = rule.get("TargetBackupVaultName")
+    if not vault:
         raise MissingParameterValueException("TargetBackupVaultName is required.")
+    if not isinstance(vault, str) or not _VAULT_NAME.match(vault):
+        raise InvalidParameterValueException(
+            f"Invalid TargetBackupVaultName {vault!r}: it must contain 2 to 50 alphanumeric, '-' or '_' characters."
+        )
     try:
         if rule.get("ScheduleExpression") is not None:
             cron.parse(rule["ScheduleExpression"])
         cron.zone(rule.get("ScheduleExpressionTimezone"))
     except cron.CronError as error:
         raise InvalidParameterValueException(str(error)) from None
+    _validate_start_window(rule.get("StartWindowMinutes"))
     _validate_lifecycle(rule.get("Lifecycle"))
     for action in rule.get("CopyActions") or []:
-        _validate_lifecycle(action.get("Lifecycle"))
+        _validate_copy_action(action)
+
+
+def _validate_copy_action(action: Any) -> None:
+    """A CopyAction names its destination by a backup vault ARN (required), in any Region or account."""
+    destination = action.get("DestinationBackupVaultArn") if isinstance(action, dict) else None
+    if not destination:
+        raise MissingParameterValueException("DestinationBackupVaultArn is required in every CopyAction.")
+    if not isinstance(destination, str) or not _VAULT_ARN.match(destination):
+        raise InvalidParameterValueException(
+            f"Invalid DestinationBackupVaultArn {destination!r}: it must be a backup vault ARN, such as "
+            "arn:aws:backup:us-east-1:123456789012:backup-vault:aBackupVault."
+        )
+    _validate_lifecycle(action.get("Lifecycle"))
+
+
+def _validate_start_window(minutes: Any) -> None:
+    """AWS (BackupRuleInput): StartWindowMinutes, if included, must be at least 60 minutes;
+    at most 100 years (52,560,000 minutes). A shorter window would make every job EXPIRED."""
+    if minutes is None:
+        return
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise InvalidParameterValueException(f"StartWindowMinutes must be a whole number of minutes, got {minutes!r}.")
+    if not MIN_START_WINDOW_MINUTES <= minutes <= MAX_WINDOW_MINUTES:
+        raise InvalidParameterValueException(
+            f"Invalid StartWindowMinutes {minutes}: the start window must be at least {MIN_START_WINDOW_MINUTES} "
+            f"minutes and at most {MAX_WINDOW_MINUTES} minutes (100 years)."
+        )
 
 
 def _validate_lifecycle(lifecycle: dict[str, Any] | None) -> None:

@@ -20,7 +20,6 @@ AWS behaviour kept here:
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -30,6 +29,7 @@ from urllib.parse import unquote
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
+from ..iam_policy import as_list, statement_applies
 from .exceptions import (
     AccessDeniedException,
     InvalidParameterValueException,
@@ -207,25 +207,13 @@ def resolve_principal(access_key: str, account_id: str, partition: str = "aws") 
     return Principal(arn=root, account_id=account_id, display_arn=root)
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _like(pattern: str, value: str, case_sensitive: bool = True) -> bool:
-    """IAM wildcard match: * any run of characters, ? one character."""
-    if not case_sensitive:
-        pattern, value = pattern.lower(), value.lower()
-    return fnmatch.fnmatchcase(value, pattern)
-
-
 def _principal_matches(principal_block: Any, caller: Principal) -> bool:
+    """Whether a resource policy's Principal element names the caller (any ``AWS`` entry form)."""
     if principal_block == "*":
         return True
     if not isinstance(principal_block, dict):
         return False
-    for entry in _as_list(principal_block.get("AWS")):
+    for entry in as_list(principal_block.get("AWS")):
         entry = str(entry)
         if entry == "*":
             return True
@@ -236,68 +224,26 @@ def _principal_matches(principal_block: Any, caller: Principal) -> bool:
     return False
 
 
-def _action_matches(actions: Any, action: str) -> bool:
-    return any(_like(str(pattern), action, case_sensitive=False) for pattern in _as_list(actions))
-
-
-def _resource_matches(resources: Any, resource: str) -> bool:
-    return any(_like(str(pattern), resource) for pattern in _as_list(resources))
-
-
-_CONDITION_TESTS = {
-    "stringequals": (lambda pattern, value: pattern == value, False),
-    "stringnotequals": (lambda pattern, value: pattern == value, True),
-    "stringequalsignorecase": (lambda pattern, value: pattern.lower() == value.lower(), False),
-    "stringnotequalsignorecase": (lambda pattern, value: pattern.lower() == value.lower(), True),
-    "stringlike": (_like, False),
-    "stringnotlike": (_like, True),
-    "arnequals": (lambda pattern, value: pattern == value, False),
-    "arnnotequals": (lambda pattern, value: pattern == value, True),
-    "arnlike": (_like, False),
-    "arnnotlike": (_like, True),
-}
-
-
-def _condition_holds(operator: str, values: dict[str, Any], context: dict[str, str]) -> bool:
-    """One condition operator block; unknown operators never hold (the statement does not apply)."""
-    name = operator.lower()
-    if_exists = name.endswith("ifexists")
-    if if_exists:
-        name = name[: -len("ifexists")]
-    if name not in _CONDITION_TESTS:
-        return False
-    test, negated = _CONDITION_TESTS[name]
-    for key, expected in values.items():
-        actual = context.get(key.lower())
-        if actual is None:
-            # A missing key satisfies negated operators (and ...IfExists), as IAM evaluates them.
-            if negated or if_exists:
-                continue
-            return False
-        matched = any(test(str(pattern), actual) for pattern in _as_list(expected))
-        if matched == negated:
-            return False
-    return True
-
-
 def explicit_deny(policy: dict[str, Any] | None, action: str, resources: list[str], caller: Principal) -> bool:
     """True when a Deny statement of the resource policy applies to this caller and action.
 
     ``resources`` are the ARNs a statement's Resource may name: the recovery point's
     and its vault's (AWS's own example vault policy denies DeleteRecoveryPoint with
-    the vault's ARN as Resource).
+    the vault's ARN as Resource); a statement without Resource or NotResource covers
+    every resource. Action, Resource and Condition are matched by the emulator's one
+    IAM engine (``iam_policy.statement_applies``: wildcards, every condition operator,
+    ``ArnLike`` part by part), with the context ``aws:PrincipalArn``,
+    ``aws:PrincipalAccount``, ``aws:PrincipalType`` and ``aws:username``.
     """
     if not policy:
         return False
-    context = compact(
-        {
-            "aws:principalarn": caller.arn,
-            "aws:principalaccount": caller.account_id,
-            "aws:principaltype": caller.kind,
-            "aws:username": caller.user_name,
-        }
-    )
-    for statement in _as_list(policy.get("Statement")):
+    context = {
+        "aws:PrincipalArn": caller.arn,
+        "aws:PrincipalAccount": caller.account_id,
+        "aws:PrincipalType": caller.kind,
+        "aws:username": caller.user_name,
+    }
+    for statement in as_list(policy.get("Statement")):
         if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
             continue
         if "NotPrincipal" in statement:
@@ -305,18 +251,9 @@ def explicit_deny(policy: dict[str, Any] | None, action: str, resources: list[st
                 continue
         elif not _principal_matches(statement.get("Principal"), caller):
             continue
-        if "NotAction" in statement:
-            if _action_matches(statement["NotAction"], action):
-                continue
-        elif not _action_matches(statement.get("Action"), action):
-            continue
-        if "NotResource" in statement:
-            if all(_resource_matches(statement["NotResource"], resource) for resource in resources):
-                continue
-        elif not any(_resource_matches(statement.get("Resource", "*"), resource) for resource in resources):
-            continue
-        conditions = statement.get("Condition") or {}
-        if all(_condition_holds(op, values or {}, context) for op, values in conditions.items()):
+        if "Resource" not in statement and "NotResource" not in statement:
+            statement = {**statement, "Resource": "*"}
+        if any(statement_applies(statement, action, resource, context) for resource in resources):
             return True
     return False
 
@@ -472,9 +409,12 @@ class RecoveryPointsBackendMixin:
         unregister_snapshot(self._dynamodb_backend(), recovery_point.snapshot)
 
     def _dynamodb_backend(self) -> Any:
+        """DynamoDB's backend of this account and region (an existing one without moto's lookup cost)."""
         from moto.dynamodb.models import dynamodb_backends
 
-        return dynamodb_backends[self.account_id][self.region_name]
+        regions = dict.get(dynamodb_backends, self.account_id)
+        backend = dict.get(regions, self.region_name) if regions is not None else None
+        return backend if backend is not None else dynamodb_backends[self.account_id][self.region_name]
 
     def _existing_vault(self, vault_name: str) -> Any:
         """The vault, or AccessDeniedException as AWS answers for a vault that does not exist."""

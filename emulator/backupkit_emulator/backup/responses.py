@@ -5,7 +5,6 @@ from __future__ import annotations
 from moto.backup.responses import BackupResponse
 
 from .jobs import JobsResponseMixin
-from .models import BackupkitBackend, backup_backends
 from .plans import PlansResponseMixin
 from .recovery_points import RecoveryPointsResponseMixin
 from .region_settings import RegionSettingsResponseMixin
@@ -24,6 +23,4 @@ class BackupkitResponse(
     ResourcesResponseMixin,
     BackupResponse,
 ):
-    @property
-    def backup_backend(self) -> BackupkitBackend:
-        return backup_backends[self.current_account][self.region]
+    """What BackupResponse takes from the response mixins (``install()``: ``extend.extend``)."""

@@ -135,18 +135,22 @@ def run_rule(backend: Any, plan: Any, rule: dict[str, Any], at: datetime) -> lis
         "BackupRuleId": rule.get("RuleId"),
     }
     jobs = []
+    requests: dict[str, Any] = {}  # the rule's request per selection role, validated once per run
     for arn, selection in assigned_resources(backend, plan.backup_plan_id).items():
         try:
-            job = backend.start_backup_job(
-                backup_vault_name=rule.get("TargetBackupVaultName"),
-                resource_arn=arn,
-                iam_role_arn=selection.iam_role_arn,
-                start_window_minutes=rule.get("StartWindowMinutes"),
-                complete_window_minutes=rule.get("CompletionWindowMinutes"),
-                lifecycle=rule.get("Lifecycle"),
-                recovery_point_tags=rule.get("RecoveryPointTags"),
-                created_by=created_by,
-            )
+            request = requests.get(selection.iam_role_arn)
+            if request is None:
+                request = requests[selection.iam_role_arn] = backend.backup_request(
+                    backup_vault_name=rule.get("TargetBackupVaultName"),
+                    iam_role_arn=selection.iam_role_arn,
+                    start_window_minutes=rule.get("StartWindowMinutes"),
+                    complete_window_minutes=rule.get("CompletionWindowMinutes"),
+                    lifecycle=rule.get("Lifecycle"),
+                    recovery_point_tags=rule.get("RecoveryPointTags"),
+                    created_by=created_by,
+                )
+            backend._validate_table_arn(arn)
+            job = backend.run_backup_job(request, arn)
         except Exception as error:  # noqa: BLE001 - a rule AWS would not run for this resource
             logger.warning("scheduled run of %s/%s skipped %s: %s", plan.backup_plan_id, rule.get("RuleId"), arn, error)
             continue

@@ -7,7 +7,8 @@ when not given and ``Conditions`` always comes back with all four operators
 lists for those not given; amazon.aws.backup_selection relies on that form.
 CreateBackupSelection refuses a role that does not exist as AWS refuses a role it
 cannot assume (InvalidParameterValueException "IAM Role ARN cannot be assumed by
-AWS Backup"). :func:`assigned_resources` evaluates what a plan's selections assign.
+AWS Backup"), and so, with the ``iam_propagation_seconds`` setting, a role created
+less than that many seconds ago (IAM's propagation delay). :func:`assigned_resources` evaluates what a plan's selections assign.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from moto.core.common_models import BaseModel
-from moto.core.utils import unix_time
+from moto.core.utils import unix_time, utcnow
 from moto.moto_api._internal import mock_random
 
+from ..settings import SETTINGS
 from .exceptions import (
     InvalidParameterValueException,
     MissingParameterValueException,
@@ -33,10 +36,15 @@ CONDITION_OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringN
 _SELECTION_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 # IAM's own pattern for a role ARN (any partition).
 _ROLE_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
+# A resource ARN, or a pattern of one: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, any part may use * and ?.
+_RESOURCE_ARN = re.compile(r"^arn:[^:\s]*:[^:\s]*:[^:\s]*:[^:\s]*:\S+$")
 
 
 def validate_selection(selection: Any) -> None:
-    """Refuse a BackupSelection without a valid name or IAM role ARN.
+    """Refuse a BackupSelection as AWS does: no valid name or IAM role ARN, a Resources or
+    NotResources entry that is neither a (wildcard) resource ARN nor ``*``, a ListOfTags
+    condition without its ConditionType, ConditionKey or ConditionValue (all required) or
+    of a type other than STRINGEQUALS.
 
     A selection with no Resources, ListOfTags or Conditions is accepted: AWS then
     selects every supported, opted-in resource (its API reference warns about it).
@@ -55,13 +63,31 @@ def validate_selection(selection: Any) -> None:
         raise MissingParameterValueException("IamRoleArn is required.")
     if not _ROLE_ARN.match(role):
         raise InvalidParameterValueException(f"Invalid IAM role ARN: {role}")
+    for member in ("Resources", "NotResources"):
+        for entry in selection.get(member) or []:
+            if not isinstance(entry, str) or not (entry == "*" or _RESOURCE_ARN.match(entry)):
+                raise InvalidParameterValueException(
+                    f"Invalid ARN {entry!r} in {member}: give resource ARNs (wildcards allowed) or '*'."
+                )
+    for condition in selection.get("ListOfTags") or []:
+        condition = condition if isinstance(condition, dict) else {}
+        for required in ("ConditionType", "ConditionKey", "ConditionValue"):
+            if condition.get(required) is None:
+                raise MissingParameterValueException(f"{required} is required in every ListOfTags condition.")
+        if condition["ConditionType"] != "STRINGEQUALS":
+            raise InvalidParameterValueException(
+                f"Invalid ConditionType {condition['ConditionType']!r} in ListOfTags: the only value is STRINGEQUALS."
+            )
 
 
 def role_problem(role_arn: str) -> str | None:
-    """AWS Backup's answer when it cannot assume the selection's role (here: the role does not exist).
+    """AWS Backup's answer when it cannot assume the selection's role: the role does not exist,
+    or it was created less than ``SETTINGS.iam_propagation_seconds`` ago (virtual clock).
 
     AWS cannot tell a missing role from one IAM has not propagated yet, and answers both
     with this message; clients retry on it for a while (amazon.aws and our modules do).
+    The propagation delay is 0 unless set (``POST /_backupkit/settings``), so that such
+    retries can be exercised against the emulator.
     """
     from moto.iam.models import iam_backends
 
@@ -74,9 +100,18 @@ def role_problem(role_arn: str) -> str | None:
         role = backend.get_role(match.group("name"))
     except Exception:  # moto raises NoSuchEntity
         role = None
-    if role is None or getattr(role, "arn", role_arn) != role_arn:
+    if role is None or getattr(role, "arn", role_arn) != role_arn or not _propagated(role):
         return f"IAM Role {role_arn} cannot be assumed by AWS Backup"
     return None
+
+
+def _propagated(role: Any) -> bool:
+    """Whether IAM's eventual consistency has let AWS Backup see the role yet (SETTINGS.iam_propagation_seconds)."""
+    delay = SETTINGS.iam_propagation_seconds
+    created = getattr(role, "create_date", None)
+    if delay <= 0 or not isinstance(created, datetime):
+        return True
+    return utcnow() >= created + timedelta(seconds=delay)
 
 
 def stored_selection(selection: dict[str, Any]) -> dict[str, Any]:

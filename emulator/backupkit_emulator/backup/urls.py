@@ -1,18 +1,20 @@
 """URL map for AWS Backup: moto's own paths plus those of the operations we add.
 
+The extended BackupBackend serves this map in place of moto's (its ``_url_module``,
+``models.BackupkitBackend``).
+
 Every path goes to the same ``dispatch``; moto then picks the operation from
 botocore's service model (HTTP method + request URI), so the map only has to
 let the requests in. ARN path parameters are URL-encoded by clients and may
 contain ``/`` once decoded (``arn:aws:dynamodb:...:table/T/backup/ID``), hence ``.+``.
 """
 
+from moto.backup.responses import BackupResponse
 from moto.backup.urls import url_bases as moto_url_bases
-
-from .responses import BackupkitResponse
 
 url_bases = list(moto_url_bases)
 
-_dispatch = BackupkitResponse.dispatch
+_dispatch = BackupResponse.dispatch
 
 url_paths = {
     # moto's own operations (plans, vaults, vault lock, tags, report plans)

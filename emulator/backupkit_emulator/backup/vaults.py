@@ -20,11 +20,12 @@ import json
 import re
 from typing import Any
 
-from moto.backup.models import Vault
+from moto.backup.models import BackupBackend, Vault
 from moto.core.utils import get_service_model
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
+from ..extend import moto
 from .exceptions import (
     AccessDeniedException,
     InvalidParameterValueException,
@@ -134,7 +135,7 @@ class VaultsBackendMixin:
                 "alphanumeric, '-' or '_' characters."
             )
         validate_creator_request_id(creator_request_id)
-        return super().create_backup_vault(  # type: ignore[misc]
+        return moto(BackupBackend, self).create_backup_vault(
             backup_vault_name=backup_vault_name,
             backup_vault_tags=backup_vault_tags,
             encryption_key_arn=encryption_key_arn or self.default_backup_key_arn,
@@ -152,7 +153,7 @@ class VaultsBackendMixin:
         self.vault_access_policies.pop(backup_vault_name, None)
         self.vault_notifications.pop(backup_vault_name, None)
         self.tagger.delete_all_tags_for_resource(vault.backup_vault_arn)  # type: ignore[attr-defined]
-        super().delete_backup_vault(backup_vault_name)  # type: ignore[misc]
+        moto(BackupBackend, self).delete_backup_vault(backup_vault_name)
 
     # --- access policy --------------------------------------------------------------
 

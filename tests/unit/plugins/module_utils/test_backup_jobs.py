@@ -10,16 +10,16 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError, list_backup_jobs, list_restore_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import start_backup_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import (
     backup_job_request,
     job_entry,
     newest_first,
     normalise_backup_job,
-    parse_time,
     poll_job,
     predicted_backup_job,
     restore_job_source,
-    start_backup_job,
     table_arn_of_dynamodb_backup,
     vault_name_of,
     wait_for_backup_job,
@@ -141,7 +141,12 @@ def test_parse_time_of_dates_and_datetimes():
     assert parse_time(datetime.datetime(2024, 5, 21, 1), "x") == datetime.datetime(2024, 5, 21, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", ["yesterday", "2024-13-01", "21/05/2024", "", "2024-05-21T25:00"])
+def test_no_time_is_none():
+    assert parse_time(None, "x") is None
+    assert parse_time("", "x") is None
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2024-13-01", "21/05/2024", "2024-05-21T25:00"])
 def test_parse_time_refuses_what_is_not_iso_8601(text):
     with pytest.raises(ValueError, match="created_before must be an ISO 8601 date"):
         parse_time(text, "created_before")

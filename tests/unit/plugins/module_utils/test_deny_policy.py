@@ -388,7 +388,7 @@ def test_principals_are_attached_roles_users_and_group_members():
         stub.add_response("get_user", {"User": user("alice")}, {"UserName": "alice"})
         stub.add_response("get_group", {"Group": group("devs"), "Users": [user("alice"), user("bob")], "IsTruncated": False}, {"GroupName": "devs"})
         stub.add_response("get_group", {"Group": group("empty"), "Users": [], "IsTruncated": False}, {"GroupName": "empty"})
-        stub.add_response("get_group", {"Group": group("empty"), "Users": [], "IsTruncated": False}, {"GroupName": "empty", "MaxItems": 1})
+        stub.add_response("get_group", {"Group": group("empty"), "Users": [], "IsTruncated": False}, {"GroupName": "empty"})
         principals = dp.principals_to_verify(
             client, {"roles": ["breakglass"], "users": ["alice"], "groups": ["devs", "empty"]}, [ROLE_ARN]
         )

@@ -124,12 +124,27 @@ def test_delete_after_days_exactly_90_more_is_accepted():
 
 def test_copy_action_lifecycle_is_validated_with_its_index():
     copy_actions = [
-        dict(destination_backup_vault_arn=ARN + "a", lifecycle=dict(delete_after_days=30)),
-        dict(destination_backup_vault_arn=ARN + "b", lifecycle=dict(move_to_cold_storage_after_days=10, delete_after_days=50)),
+        dict(destination_backup_vault_arn=ARN + "dr-a", lifecycle=dict(delete_after_days=30)),
+        dict(destination_backup_vault_arn=ARN + "dr-b", lifecycle=dict(move_to_cold_storage_after_days=10, delete_after_days=50)),
     ]
     errors = utils.validate_rules([rule(copy_actions=copy_actions)])
     assert len(errors) == 1
     assert "rule 'daily': copy_actions[1].lifecycle.delete_after_days (50)" in errors[0]
+
+
+def test_a_time_zone_that_is_not_iana_is_refused_naming_the_option():
+    errors = utils.validate_rules([rule(schedule_expression_timezone="Mars/Olympus")])
+    assert errors == ["rule 'daily': schedule_expression_timezone 'Mars/Olympus' is not an IANA time zone name "
+                      "(for example Etc/UTC or Europe/Paris)"]
+    assert utils.validate_rules([rule(schedule_expression_timezone="Europe/Paris")]) == []
+
+
+def test_a_copy_destination_that_is_not_a_vault_arn_is_refused_naming_the_option():
+    errors = utils.validate_rules([rule(copy_actions=[dict(destination_backup_vault_arn="not-an-arn", lifecycle=None)])])
+    assert errors == ["rule 'daily': copy_actions[0].destination_backup_vault_arn 'not-an-arn' is not a backup vault ARN "
+                      "(arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME)"]
+    plan_arn = "arn:aws:backup:us-east-1:123456789012:backup-plan:1234"
+    assert len(utils.validate_rules([rule(copy_actions=[dict(destination_backup_vault_arn=plan_arn)])])) == 1
 
 
 def test_days_must_be_positive():
@@ -221,21 +236,38 @@ def test_uses_cold_storage():
 
 # --------------------------------------------------------------------------- normalising and comparing
 
+# rule() as the normalised view, written out
+DAILY_VIEW = {
+    "rule_name": "daily",
+    "target_backup_vault_name": "vault",
+    "schedule_expression": "cron(0 5 ? * * *)",
+    "schedule_expression_timezone": "Etc/UTC",
+    "start_window_minutes": 60,
+    "completion_window_minutes": 120,
+    "enable_continuous_backup": False,
+    "lifecycle": {"move_to_cold_storage_after_days": 31, "delete_after_days": 366},
+    "recovery_point_tags": {"CamelCaseKey": "Value", "Key with Spaces": "kept"},
+    "copy_actions": [],
+}
+PLAN_VIEW = {"backup_plan_name": "plan", "rules": [DAILY_VIEW], "advanced_backup_settings": []}
+
 
 def test_options_and_aws_answer_normalise_alike():
-    desired = utils.desired_plan("plan", [rule()], None)
-    current = utils.current_plan(raw_plan([aws_rule()]))
-    assert utils.plan_part(current) == desired
+    assert utils.desired("plan", [rule()], None) == PLAN_VIEW
+    assert utils.without_tags(utils.view(raw_plan([aws_rule()]))) == PLAN_VIEW
 
 
 def test_aws_defaults_are_filled_in():
     """A plan made without the defaulted fields (AWS fills them) equals the options' defaults."""
     minimal = {"RuleName": "daily", "TargetBackupVaultName": "vault", "RuleId": "x"}
-    current = utils.current_plan(raw_plan([minimal]))
+    current = utils.view(raw_plan([minimal]))
     options = dict(rule_name="daily", target_backup_vault_name="vault", schedule_expression="cron(0 5 ? * * *)",
                    schedule_expression_timezone="Etc/UTC", start_window_minutes=480, completion_window_minutes=10080,
                    lifecycle=None, recovery_point_tags=None, copy_actions=None, enable_continuous_backup=False)
-    assert utils.plan_part(current) == utils.desired_plan("plan", [options], None)
+    defaults = dict(DAILY_VIEW, start_window_minutes=480, completion_window_minutes=10080, lifecycle={},
+                    recovery_point_tags={})
+    assert utils.without_tags(current) == dict(PLAN_VIEW, rules=[defaults])
+    assert utils.desired("plan", [options], None) == dict(PLAN_VIEW, rules=[defaults])
     assert current["rules"][0]["enable_continuous_backup"] is False
     assert current["rules"][0]["lifecycle"] == {}
     assert current["rules"][0]["recovery_point_tags"] == {}
@@ -243,14 +275,14 @@ def test_aws_defaults_are_filled_in():
 
 
 def test_server_owned_fields_are_ignored():
-    one = utils.current_plan(raw_plan([aws_rule(RuleId="a")], VersionId="v1"))
-    two = utils.current_plan(raw_plan([aws_rule(RuleId="b")], VersionId="v2", CreationDate=None))
+    one = utils.view(raw_plan([aws_rule(RuleId="a")], VersionId="v1"))
+    two = utils.view(raw_plan([aws_rule(RuleId="b")], VersionId="v2", CreationDate=None))
     assert one == two
 
 
 def test_reordered_rules_are_the_same_plan():
     weekly = rule(rule_name="weekly", schedule_expression="cron(0 5 ? * SUN *)")
-    assert utils.desired_plan("plan", [rule(), weekly], None) == utils.desired_plan("plan", [weekly, rule()], None)
+    assert utils.desired("plan", [rule(), weekly], None) == utils.desired("plan", [weekly, rule()], None)
 
 
 def test_copy_actions_compare_as_a_set():
@@ -265,8 +297,8 @@ def test_copy_actions_compare_as_a_set():
 
 
 def test_a_changed_field_is_a_difference():
-    desired = utils.desired_plan("plan", [rule(start_window_minutes=120, completion_window_minutes=240)], None)
-    current = utils.plan_part(utils.current_plan(raw_plan([aws_rule()])))
+    desired = utils.desired("plan", [rule(start_window_minutes=120, completion_window_minutes=240)], None)
+    current = utils.without_tags(utils.view(raw_plan([aws_rule()])))
     assert desired != current
 
 
@@ -281,21 +313,22 @@ def test_opt_in_false_is_the_default():
 
 
 def test_tags_and_recovery_point_tags_are_never_case_converted():
-    current = utils.current_plan(raw_plan([aws_rule()], tags={"CamelCaseKey": "Value", "Key with Spaces": "x"}))
+    current = utils.view(raw_plan([aws_rule()], tags={"CamelCaseKey": "Value", "Key with Spaces": "x"}))
     assert current["tags"] == {"CamelCaseKey": "Value", "Key with Spaces": "x"}
     assert current["rules"][0]["recovery_point_tags"] == {"CamelCaseKey": "Value", "Key with Spaces": "kept"}
-    body = utils.plan_to_aws(utils.desired_plan("plan", [rule()], None))
+    body = utils.plan_to_aws(utils.desired("plan", [rule()], None))
     assert body["Rules"][0]["RecoveryPointTags"] == {"CamelCaseKey": "Value", "Key with Spaces": "kept"}
 
 
 def test_advanced_backup_settings_keep_aws_spelling():
     settings = [dict(resource_type="EC2", backup_options=dict(WindowsVSS="enabled"))]
-    desired = utils.desired_plan("plan", [rule()], settings)
+    desired = utils.desired("plan", [rule()], settings)
     assert desired["advanced_backup_settings"] == [{"resource_type": "EC2", "backup_options": {"WindowsVSS": "enabled"}}]
     raw = raw_plan([aws_rule()])
     raw["BackupPlan"]["AdvancedBackupSettings"] = [{"ResourceType": "EC2", "BackupOptions": {"WindowsVSS": "enabled"}}]
-    assert utils.plan_part(utils.current_plan(raw)) == desired
-    assert utils.plan_to_aws(desired)["AdvancedBackupSettings"] == raw["BackupPlan"]["AdvancedBackupSettings"]
+    assert utils.without_tags(utils.view(raw)) == dict(
+        PLAN_VIEW, advanced_backup_settings=[{"resource_type": "EC2", "backup_options": {"WindowsVSS": "enabled"}}])
+    assert utils.plan_to_aws(desired)["AdvancedBackupSettings"] == [{"ResourceType": "EC2", "BackupOptions": {"WindowsVSS": "enabled"}}]
 
 
 # --------------------------------------------------------------------------- to AWS
@@ -304,24 +337,27 @@ def test_advanced_backup_settings_keep_aws_spelling():
 def test_plan_to_aws_round_trips():
     copy_actions = [dict(destination_backup_vault_arn=ARN + "dr", lifecycle=None)]
     rules = [rule(rule_name="weekly", lifecycle=None), rule(copy_actions=copy_actions)]
-    desired = utils.desired_plan("plan", rules, None)
+    desired = utils.desired("plan", rules, None)
     body = utils.plan_to_aws(desired, ["weekly", "daily"])
     assert [r["RuleName"] for r in body["Rules"]] == ["weekly", "daily"]
     assert "Lifecycle" not in body["Rules"][0]
     assert body["Rules"][1]["CopyActions"][0]["Lifecycle"] == {"MoveToColdStorageAfterDays": 31, "DeleteAfterDays": 366}
     assert body["Rules"][1]["EnableContinuousBackup"] is False
-    assert utils.plan_part(utils.current_plan({"BackupPlan": body})) == desired
+    weekly = dict(DAILY_VIEW, rule_name="weekly", lifecycle={})
+    daily = dict(DAILY_VIEW, copy_actions=[{"destination_backup_vault_arn": ARN + "dr",
+                                            "lifecycle": {"move_to_cold_storage_after_days": 31, "delete_after_days": 366}}])
+    assert utils.without_tags(utils.view({"BackupPlan": body})) == dict(PLAN_VIEW, rules=[daily, weekly])
 
 
 def test_update_keeps_fields_the_module_does_not_manage():
     current = raw_plan([aws_rule(IndexActions=[{"ResourceTypes": ["EBS"]}])])
     current["BackupPlan"]["ScanSettings"] = [{"MalwareScanner": "GUARDDUTY"}]
-    body = utils.plan_to_aws(utils.desired_plan("plan", [rule()], None), ["daily"], current)
+    body = utils.plan_to_aws(utils.desired("plan", [rule()], None), ["daily"], current)
     assert body["Rules"][0]["IndexActions"] == [{"ResourceTypes": ["EBS"]}]
     assert "RuleId" not in body["Rules"][0]
     assert body["ScanSettings"] == [{"MalwareScanner": "GUARDDUTY"}]
     # and they make no difference in the comparison
-    assert utils.plan_part(utils.current_plan(current)) == utils.desired_plan("plan", [rule()], None)
+    assert utils.without_tags(utils.view(current)) == PLAN_VIEW
 
 
 # --------------------------------------------------------------------------- tags
@@ -357,7 +393,7 @@ def test_plans_named_finds_every_plan_of_the_name():
 
 def test_plan_result_has_amazon_aws_keys():
     raw = raw_plan([aws_rule(RuleName="weekly", RuleId="w"), aws_rule()], tags={"CamelCaseKey": "V"})
-    result = utils.plan_result(utils.current_plan(raw), raw)
+    result = utils.plan_result(utils.view(raw), raw)
     for key in ("backup_plan_name", "backup_plan_id", "backup_plan_arn", "version_id", "creation_date", "backup_plan", "tags"):
         assert key in result
     assert result["creation_date"] == "2025-01-01T00:00:00+00:00"
@@ -367,7 +403,7 @@ def test_plan_result_has_amazon_aws_keys():
 
 
 def test_predicted_result_without_a_plan():
-    desired = dict(utils.desired_plan("plan", [rule()], None), tags={})
+    desired = dict(utils.desired("plan", [rule()], None), tags={})
     result = utils.plan_result(desired, None, ["daily"])
     assert result["backup_plan_id"] is None
     assert result["backup_plan"]["rules"][0]["rule_id"] is None
@@ -377,7 +413,7 @@ def test_predicted_result_without_a_plan():
 def test_normalising_does_not_change_its_input():
     options = rule(copy_actions=[dict(destination_backup_vault_arn=ARN + "dr", lifecycle=None)])
     before = copy.deepcopy(options)
-    utils.desired_plan("plan", [options], None)
+    utils.desired("plan", [options], None)
     assert options == before
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import itertools
 
 import boto3
 import pytest
@@ -11,7 +10,9 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils import _backup_selection as sel
-from ansible_collections.backupkit.dynamodb.plugins.modules import backup_selection as module_under_test
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import create_backup_selection
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import is_role_propagation_error
 
 PLAN_ID = "11111111-2222-3333-4444-555555555555"
 ROLE = "arn:aws:iam::123456789012:role/backup"
@@ -84,7 +85,7 @@ def test_conditions_option_format_maps_to_aws_format():
 
 
 def test_desired_equals_what_aws_returns_for_it():
-    desired = sel.desired_selection(
+    desired = sel.desired(
         "sel",
         ROLE,
         resources=[TABLE, "arn:aws:dynamodb:us-east-1:123456789012:table/a", TABLE],
@@ -101,9 +102,19 @@ def test_desired_equals_what_aws_returns_for_it():
         "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "Key with Spaces", "ConditionValue": "x"}],
         "Conditions": {"StringEquals": [], "StringLike": [], "StringNotEquals": [], "StringNotLike": []},
     }
-    assert sel.normalise_selection(aws) == desired
+    # written out: the resources sorted and de-duplicated, the tag text untouched, every condition type
+    expected = {
+        "selection_name": "sel",
+        "iam_role_arn": ROLE,
+        "resources": ["arn:aws:dynamodb:us-east-1:123456789012:table/a", TABLE],
+        "not_resources": [],
+        "list_of_tags": [{"condition_type": "STRINGEQUALS", "condition_key": "Key with Spaces", "condition_value": "x"}],
+        "conditions": EMPTY_CONDITIONS,
+    }
+    assert desired == expected
+    assert sel.normalise_selection(aws) == expected
     # a selection AWS returns without the empty parts is the same selection
-    assert sel.normalise_selection({k: v for k, v in aws.items() if v}) == desired
+    assert sel.normalise_selection({k: v for k, v in aws.items() if v}) == expected
 
 
 @pytest.mark.parametrize(
@@ -118,11 +129,11 @@ def test_desired_equals_what_aws_returns_for_it():
 )
 def test_any_real_change_is_a_difference(change):
     base = dict(selection_name="sel", iam_role_arn=ROLE, resources=[TABLE])
-    assert sel.desired_selection(**base) != sel.desired_selection(**dict(base, **change))
+    assert sel.desired(**base) != sel.desired(**dict(base, **change))
 
 
 def test_to_api_round_trips_and_leaves_out_empty_parts():
-    desired = sel.desired_selection(
+    desired = sel.desired(
         "sel",
         ROLE,
         resources=[TABLE],
@@ -137,7 +148,14 @@ def test_to_api_round_trips_and_leaves_out_empty_parts():
         "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "CamelCaseKey", "ConditionValue": "v"}],
         "Conditions": {"StringEquals": [{"ConditionKey": "aws:ResourceTag/a", "ConditionValue": "b"}]},
     }
-    assert sel.normalise_selection(api) == desired
+    assert sel.normalise_selection(api) == {
+        "selection_name": "sel",
+        "iam_role_arn": ROLE,
+        "resources": [TABLE],
+        "not_resources": [],
+        "list_of_tags": [{"condition_type": "STRINGEQUALS", "condition_key": "CamelCaseKey", "condition_value": "v"}],
+        "conditions": dict(EMPTY_CONDITIONS, string_equals=[{"condition_key": "aws:ResourceTag/a", "condition_value": "b"}]),
+    }
 
 
 def test_describe_result_adds_server_fields_and_comparable_drops_them():
@@ -149,12 +167,12 @@ def test_describe_result_adds_server_fields_and_comparable_drops_them():
         "CreatorRequestId": "token",
         "BackupSelection": {"SelectionName": "sel", "IamRoleArn": ROLE, "Resources": [TABLE]},
     }
-    result = sel.describe_result(response)
+    result = sel.selection_result(response)
     assert result["creation_date"] == "2024-01-02T03:04:05+00:00"
     assert result["selection_id"] == "sel-1" and result["backup_plan_id"] == PLAN_ID
-    assert sel.comparable(result) == {
+    assert sel.view(result) == {
         "selection_name": "sel", "iam_role_arn": ROLE, "resources": [TABLE], "not_resources": [],
-        "list_of_tags": [], "conditions": EMPTY_CONDITIONS,
+        "list_of_tags": [], "conditions": EMPTY_CONDITIONS, "duplicates": [],
     }
     flat = sel.flatten_response(response)
     assert flat["SelectionName"] == "sel" and flat["CreationDate"] == "2024-01-02T03:04:05+00:00"
@@ -188,53 +206,45 @@ def test_dynamodb_table_arn(region, partition):
     ],
 )
 def test_role_propagation_predicate(code, message, expected):
-    assert sel.is_role_propagation_error(client_error(code, message)) is expected
+    assert is_role_propagation_error(client_error(code, message)) is expected
 
 
 def test_role_propagation_predicate_ignores_other_exceptions():
-    assert sel.is_role_propagation_error(ValueError("cannot be assumed")) is False
+    assert is_role_propagation_error(ValueError("cannot be assumed")) is False
 
 
-def test_retry_until_the_role_is_usable(clock):
-    fake = clock
-    calls = itertools.count(1)
-
-    @sel.retry_while_role_propagates(timeout=60, delay=2, max_delay=16, sleep=fake.sleep, clock=fake)
-    def create():
-        if next(calls) < 4:
-            raise client_error("InvalidParameterValueException", f"IAM Role {ROLE} cannot be assumed by AWS Backup")
-        return "created"
-
-    assert create() == "created"
-    assert fake.sleeps == [2, 4, 8]
+def propagation_error(stubber):
+    stubber.add_client_error("create_backup_selection", "InvalidParameterValueException",
+                             f"IAM Role {ROLE} cannot be assumed by AWS Backup")
 
 
-def test_retry_is_bounded_in_time(clock):
-    fake = clock
-    calls = []
-
-    @sel.retry_while_role_propagates(timeout=60, delay=2, max_delay=16, sleep=fake.sleep, clock=fake)
-    def create():
-        calls.append(fake.now)
-        raise client_error("InvalidParameterValueException", f"IAM Role {ROLE} cannot be assumed by AWS Backup")
-
-    with pytest.raises(ClientError):
-        create()
-    assert sum(fake.sleeps) == 60
-    assert max(fake.sleeps) == 16
-    assert calls[-1] == 60
+def test_retry_until_the_role_is_usable(backup, clock):
+    client, stubber = backup
+    for _attempt in range(3):
+        propagation_error(stubber)
+    stubber.add_response("create_backup_selection", {"SelectionId": "s1", "BackupPlanId": PLAN_ID}, None)
+    created = create_backup_selection(client, PLAN_ID, {"SelectionName": "s", "IamRoleArn": ROLE},
+                                      clock=clock, sleep=clock.sleep)
+    assert created["SelectionId"] == "s1"
+    assert clock.sleeps == [2, 4, 8]
 
 
-def test_other_errors_are_not_retried(clock):
-    fake = clock
+def test_retry_is_bounded_in_time(backup, clock):
+    client, stubber = backup
+    for _attempt in range(7):  # at 0, 2, 6, 14, 30, 46 and 60 seconds: seven attempts in 60 seconds
+        propagation_error(stubber)
+    with pytest.raises(AnsibleBackupError, match="create AWS Backup selection"):
+        create_backup_selection(client, PLAN_ID, {"SelectionName": "s", "IamRoleArn": ROLE}, timeout=60,
+                                clock=clock, sleep=clock.sleep)
+    assert clock.sleeps == [2, 4, 8, 16, 16, 14]
 
-    @sel.retry_while_role_propagates(sleep=fake.sleep, clock=fake)
-    def create():
-        raise client_error("InvalidParameterValueException", "Invalid ARN")
 
-    with pytest.raises(ClientError):
-        create()
-    assert fake.sleeps == []
+def test_other_errors_are_not_retried(backup, clock):
+    client, stubber = backup
+    stubber.add_client_error("create_backup_selection", "InvalidParameterValueException", "Invalid ARN")
+    with pytest.raises(AnsibleBackupError):
+        create_backup_selection(client, PLAN_ID, {"SelectionName": "s", "IamRoleArn": ROLE}, clock=clock, sleep=clock.sleep)
+    assert clock.sleeps == []
 
 
 # --- reading every page, with botocore's own paginator --------------------------------------
@@ -307,7 +317,8 @@ def test_plan_found_on_a_later_page(backup):
 
 
 class FakeModule:
-    def __init__(self, check_mode=False, diff=True, **params):
+    def __init__(self, backup_client, check_mode=False, diff=True, **params):
+        self.backup_client = backup_client
         self.params = dict(
             backup_selection_name="target",
             backup_plan_name="plan",
@@ -325,7 +336,8 @@ class FakeModule:
         self._diff = diff
 
     def client(self, service):
-        raise AssertionError(f"no {service} client expected")
+        assert service == "backup", f"no {service} client expected"
+        return self.backup_client
 
 
 def stub_lookup(stubber, selection):
@@ -340,7 +352,7 @@ def test_unchanged_selection_writes_nothing(backup):
     client, stubber = backup
     stub_lookup(stubber, {"Resources": [TABLE], "ListOfTags": [], "NotResources": [],
                           "Conditions": {"StringEquals": [], "StringLike": [], "StringNotEquals": [], "StringNotLike": []}})
-    result = module_under_test.ensure_present(FakeModule(), client)
+    result = sel.ensure_present(FakeModule(client))
     assert result["changed"] is False
     assert result["diff"]["before"] == result["diff"]["after"]
     assert result["backup_selection"]["selection_id"] == "old"
@@ -351,7 +363,7 @@ def test_check_mode_predicts_a_replacement_and_writes_nothing(backup):
     client, stubber = backup
     stub_lookup(stubber, {"Resources": [TABLE]})
     tags = [{"condition_type": "STRINGEQUALS", "condition_key": "Key with Spaces", "condition_value": "v"}]
-    result = module_under_test.ensure_present(FakeModule(check_mode=True, list_of_tags=tags), client)
+    result = sel.ensure_present(FakeModule(client, check_mode=True, list_of_tags=tags))
     assert result["changed"] is True
     assert result["replaced"] is True and result["replaced_selection_id"] == "old"
     assert result["backup_selection"]["list_of_tags"][0]["condition_key"] == "Key with Spaces"
@@ -371,9 +383,10 @@ def test_changed_selection_is_deleted_and_created_again(backup):
     }
     stubber.add_response("create_backup_selection", {"SelectionId": "new", "BackupPlanId": PLAN_ID},
                          {"BackupPlanId": PLAN_ID, "BackupSelection": wanted, "CreatorRequestId": ANY})
+    stub_pages(stubber, [[summary("new", "target")]])  # listed again after the create: one of that name
     stubber.add_response("get_backup_selection", get_response("new", "target", **wanted),
                          {"BackupPlanId": PLAN_ID, "SelectionId": "new"})
-    result = module_under_test.ensure_present(FakeModule(list_of_tags=tags), client)
+    result = sel.ensure_present(FakeModule(client, list_of_tags=tags))
     assert result["changed"] is True
     assert result["replaced"] is True and result["replaced_selection_id"] == "old"
     assert result["backup_selection"]["selection_id"] == "new"
@@ -386,7 +399,7 @@ def test_changed_selection_is_deleted_and_created_again(backup):
 def test_absent_with_the_plan_gone_is_not_a_change(backup):
     client, stubber = backup
     stubber.add_response("list_backup_plans", {"BackupPlansList": []}, {})
-    result = module_under_test.ensure_absent(FakeModule(state="absent"), client)
+    result = sel.ensure_absent(FakeModule(client, state="absent"))
     assert result["changed"] is False
     assert result["exists"] is False and result["backup_selection"] == {}
 
@@ -408,7 +421,7 @@ def test_absent_with_the_plan_gone_is_not_a_change(backup):
     ],
 )
 def test_bad_selection_input_is_named(params, message):
-    problems = sel.selection_problems(params)
+    problems = sel.input_problems(params)
     assert any(message in problem for problem in problems), problems
 
 
@@ -422,7 +435,7 @@ def test_bad_selection_input_is_named(params, message):
     ],
 )
 def test_good_selection_input_passes(params):
-    assert sel.selection_problems(params) == []
+    assert sel.input_problems(params) == []
 
 
 # --- concurrent runs ----------------------------------------------------------------------
@@ -440,8 +453,11 @@ def test_two_selections_of_one_name_converge_to_the_one_as_wanted(backup):
     # "a" selects another table, "b" is exactly what is asked for: "a" goes, "b" stays
     stub_two_of_one_name(stubber, {"Resources": ["arn:aws:dynamodb:us-east-1:123456789012:table/other"]}, {"Resources": [TABLE]})
     stubber.add_response("delete_backup_selection", {}, {"BackupPlanId": PLAN_ID, "SelectionId": "a"})
-    result = module_under_test.ensure_present(FakeModule(), client)
+    result = sel.ensure_present(FakeModule(client))
+    # changed is before != after: the duplicate is part of what is compared
     assert result["changed"] is True
+    assert result["diff"]["before"]["duplicates"] == ["a"]
+    assert result["diff"]["after"]["duplicates"] == []
     assert result["backup_selection"]["selection_id"] == "b"
     assert result["replaced"] is False
     assert result["msg"] == "Deleted 1 more backup selection(s) named 'target': a"
@@ -450,7 +466,55 @@ def test_two_selections_of_one_name_converge_to_the_one_as_wanted(backup):
 def test_two_selections_of_one_name_in_check_mode_are_reported_not_deleted(backup):
     client, stubber = backup
     stub_two_of_one_name(stubber, {"Resources": [TABLE]}, {"Resources": [TABLE]})
-    result = module_under_test.ensure_present(FakeModule(check_mode=True), client)
+    result = sel.ensure_present(FakeModule(client, check_mode=True))
     assert result["changed"] is True
     assert result["backup_selection"]["selection_id"] == "a"
     assert result["msg"] == "Would have deleted 1 more backup selection(s) named 'target': b"
+
+
+def created_at(day):
+    return datetime.datetime(2026, 12, day, tzinfo=datetime.timezone.utc)
+
+
+def stub_create_then_relist(stubber, listed):
+    """No selection of that name at first; CreateBackupSelection answers "mine"; the list then shows ``listed``
+    ({id: (creation day, resources)})."""
+    stubber.add_response("list_backup_plans", {"BackupPlansList": [{"BackupPlanName": "plan", "BackupPlanId": PLAN_ID}]}, {})
+    stub_pages(stubber, [[]])
+    stubber.add_response("create_backup_selection", {"SelectionId": "mine", "BackupPlanId": PLAN_ID}, None)
+    stub_pages(stubber, [[summary(selection_id, "target") for selection_id in listed]])
+    for selection_id, (day, resources) in listed.items():
+        response = dict(get_response(selection_id, "target", Resources=resources), CreationDate=created_at(day))
+        stubber.add_response("get_backup_selection", response, {"BackupPlanId": PLAN_ID, "SelectionId": selection_id})
+
+
+def test_a_run_that_lost_the_race_deletes_the_selection_it_created(backup):
+    client, stubber = backup
+    stub_create_then_relist(stubber, {"mine": (2, [TABLE]), "theirs": (1, [TABLE])})
+    stubber.add_response("delete_backup_selection", {}, {"BackupPlanId": PLAN_ID, "SelectionId": "mine"})
+    result = sel.ensure_present(FakeModule(client))
+    assert result["changed"] is True
+    assert result["backup_selection"]["selection_id"] == "theirs"
+
+
+def test_the_oldest_selection_wins_and_keeps_what_it_created(backup):
+    client, stubber = backup
+    stub_create_then_relist(stubber, {"mine": (1, [TABLE]), "theirs": (2, [TABLE])})
+    result = sel.ensure_present(FakeModule(client))  # no DeleteBackupSelection: the stubber refuses any other call
+    assert result["backup_selection"]["selection_id"] == "mine"
+
+
+def test_same_creation_date_ties_break_on_the_selection_id(backup):
+    client, stubber = backup
+    stub_create_then_relist(stubber, {"mine": (1, [TABLE]), "aaaa": (1, [TABLE])})
+    stubber.add_response("delete_backup_selection", {}, {"BackupPlanId": PLAN_ID, "SelectionId": "mine"})
+    assert sel.ensure_present(FakeModule(client))["backup_selection"]["selection_id"] == "aaaa"
+
+
+def test_losing_the_race_to_another_selection_fails_saying_so(backup):
+    client, stubber = backup
+    other = "arn:aws:dynamodb:us-east-1:123456789012:table/other"
+    stub_create_then_relist(stubber, {"mine": (2, [TABLE]), "theirs": (1, [other])})
+    stubber.add_response("delete_backup_selection", {}, {"BackupPlanId": PLAN_ID, "SelectionId": "mine"})
+    with pytest.raises(AnsibleBackupError, match="Another run created backup selection 'target' \\(theirs\\)"):
+        sel.ensure_present(FakeModule(client))

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils import _backup_vault as utils
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import AnsibleBackupError, describe_backup_vault, list_tags
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -133,14 +134,14 @@ def test_parse_policy_refuses_bad_documents(value, message):
 # --- desired state and validation ----------------------------------------------------------------
 
 
-def test_desired_state_manages_only_given_parts_and_keeps_tag_case():
-    desired = utils.desired_state(params(tags={"CamelCaseKey": 1, "Key with Spaces": "b"}))
+def test_desired_manages_only_given_parts_and_keeps_tag_case():
+    desired = utils.desired(params(tags={"CamelCaseKey": 1, "Key with Spaces": "b"}))
     assert desired["tags"] == {"CamelCaseKey": "1", "Key with Spaces": "b"}
     assert "access_policy" not in desired and "lock" not in desired and "notifications" not in desired
 
 
-def test_desired_state_empty_dicts_mean_remove():
-    desired = utils.desired_state(
+def test_desired_empty_dicts_mean_remove():
+    desired = utils.desired(
         params(access_policy="{}", lock=dict(min_retention_days=None, max_retention_days=None, changeable_for_days=None),
                notifications=dict(sns_topic_arn=None, events=None))
     )
@@ -149,9 +150,9 @@ def test_desired_state_empty_dicts_mean_remove():
     assert desired["notifications"] is None
 
 
-def test_desired_state_refuses_invalid_policy_json():
+def test_desired_refuses_invalid_policy_json():
     with pytest.raises(ValueError, match="access_policy is not valid JSON"):
-        utils.desired_state(params(access_policy="{'Version': "))
+        utils.desired(params(access_policy="{'Version': "))
 
 
 @pytest.mark.parametrize(
@@ -204,9 +205,16 @@ def test_predict_keeps_current_policy_when_equivalent():
     current = state(policy=POLICY)
     equivalent = json.loads(json.dumps(POLICY, sort_keys=True))
     equivalent["Statement"][0]["Action"] = "backup:DeleteRecoveryPoint"
-    predicted = utils.predict(current, utils.desired_state(params(access_policy=json.dumps(equivalent))), NOW)
+    predicted = utils.predict(current, utils.desired(params(access_policy=json.dumps(equivalent))), NOW)
     assert predicted["access_policy"] is not equivalent
-    assert utils.managed_view(predicted) == utils.managed_view(current)
+    assert utils.view(predicted) == {
+        "backup_vault_name": "v",
+        "encryption_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k1",
+        "tags": {},
+        "access_policy": POLICY,
+        "lock": None,
+        "notifications": None,
+    }
 
 
 def test_predict_tags_purge_and_merge():
@@ -263,23 +271,23 @@ def test_predict_lock():
 
 def test_predict_updates_vault_lock_fields():
     current = state()
-    predicted = utils.predict(current, utils.desired_state(params(lock=dict(min_retention_days=2, max_retention_days=4))), NOW)
+    predicted = utils.predict(current, utils.desired(params(lock=dict(min_retention_days=2, max_retention_days=4))), NOW)
     assert predicted["vault"]["locked"] is True
     assert predicted["vault"]["min_retention_days"] == 2
     assert predicted["vault"]["max_retention_days"] == 4
     assert current["vault"]["locked"] is False  # the current state is not modified
-    removed = utils.predict(predicted, utils.desired_state(params(lock={})), NOW)
+    removed = utils.predict(predicted, utils.desired(params(lock={})), NOW)
     assert removed["vault"]["locked"] is False and removed["lock"] is None
 
 
 # --- changed / diff ------------------------------------------------------------------------------
 
 
-def test_managed_view_ignores_server_owned_fields():
+def test_view_ignores_server_owned_fields():
     one = state(tags={"CamelCaseKey": "a"})
     two = state(tags={"CamelCaseKey": "a"}, NumberOfRecoveryPoints=9, CreationDate=NOW, CreatorRequestId="other")
-    assert utils.managed_view(one) == utils.managed_view(two)
-    assert utils.managed_view(None) is None
+    assert utils.view(one) == utils.view(two)
+    assert utils.view(None) is None
 
 
 def test_predict_unchanged_second_run():
@@ -289,7 +297,7 @@ def test_predict_unchanged_second_run():
         lock={"min_retention_days": 1, "max_retention_days": 10},
         notifications={"sns_topic_arn": "t", "events": ["BACKUP_JOB_COMPLETED", "BACKUP_JOB_FAILED"]},
     )
-    desired = utils.desired_state(
+    desired = utils.desired(
         params(
             tags={"Key with Spaces": "b", "CamelCaseKey": "a"},
             access_policy=json.dumps(POLICY, sort_keys=True),
@@ -297,11 +305,18 @@ def test_predict_unchanged_second_run():
             notifications=dict(sns_topic_arn="t", events=["BACKUP_JOB_FAILED", "BACKUP_JOB_COMPLETED"]),
         )
     )
-    assert utils.managed_view(utils.predict(current, desired, NOW)) == utils.managed_view(current)
+    assert utils.view(utils.predict(current, desired, NOW)) == {
+        "backup_vault_name": "v",
+        "encryption_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k1",
+        "tags": {"CamelCaseKey": "a", "Key with Spaces": "b"},
+        "access_policy": POLICY,
+        "lock": {"mode": "governance", "min_retention_days": 1, "max_retention_days": 10},
+        "notifications": {"sns_topic_arn": "t", "events": ["BACKUP_JOB_COMPLETED", "BACKUP_JOB_FAILED"]},
+    }
 
 
 def test_predict_new_vault():
-    desired = utils.desired_state(params(tags={"CamelCaseKey": "a"}, encryption_key_arn="arn:key", access_policy=json.dumps(POLICY)))
+    desired = utils.desired(params(tags={"CamelCaseKey": "a"}, encryption_key_arn="arn:key", access_policy=json.dumps(POLICY)))
     predicted = utils.predict(None, desired, NOW)
     assert predicted["vault"]["backup_vault_arn"] is None
     assert predicted["vault"]["encryption_key_arn"] == "arn:key"
@@ -328,14 +343,14 @@ def fixture_stubbed():
 def test_describe_missing_vault_is_none(stubbed, code):
     client, stubber = stubbed
     stubber.add_client_error("describe_backup_vault", service_error_code=code, http_status_code=403)
-    assert utils.describe_backup_vault(client, "v") is None
+    assert describe_backup_vault(client, "v") is None
 
 
 def test_describe_other_errors_raise(stubbed):
     client, stubber = stubbed
     stubber.add_client_error("describe_backup_vault", service_error_code="InvalidParameterValueException", http_status_code=400)
-    with pytest.raises(utils.AnsibleBackupError, match="describe backup vault"):
-        utils.describe_backup_vault(client, "v")
+    with pytest.raises(AnsibleBackupError, match="describe backup vault"):
+        describe_backup_vault(client, "v")
 
 
 def test_list_recovery_points_follows_every_page(stubbed):
@@ -354,4 +369,4 @@ def test_list_vault_tags_follows_every_page(stubbed):
     client, stubber = stubbed
     stubber.add_response("list_tags", {"Tags": {"CamelCaseKey": "a"}, "NextToken": "t"}, {"ResourceArn": "arn"})
     stubber.add_response("list_tags", {"Tags": {"Key with Spaces": "b"}}, {"ResourceArn": "arn", "NextToken": "t"})
-    assert utils.list_vault_tags(client, "arn") == {"CamelCaseKey": "a", "Key with Spaces": "b"}
+    assert list_tags(client, "arn") == {"CamelCaseKey": "a", "Key with Spaces": "b"}

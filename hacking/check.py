@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Run every check of ``make test`` at once and report them; exit non-zero when any failed.
+
+The checks are CPU-bound (ansible-playbook, module processes, the emulator) and independent,
+so they start together and the machine's cores stay busy until the last one ends: the lint
+chain, ansible-test sanity, Molecule, the amazon.aws 11 leg of the end-to-end journey and the
+main pytest run (pytest-xdist over tests/e2e, tests/integration, emulator/tests and
+tests/unit, the longest groups first). Each writes its output to ``build/check/<name>.log``;
+a line is printed when each ends. At the end the failed checks' last lines are printed, then
+the main pytest run's whole output, so pytest's summary line closes the output.
+
+Usage: check.py [--only NAME ...] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "build" / "check"
+TAIL_LINES = 60
+MAKE = ["make", "--no-print-directory"]
+
+# The end-to-end files, the longest first: xdist hands out groups in this order, so the
+# long ones start at once and the short checks fill the cores at the end.
+E2E_FILES = [
+    "tests/e2e/test_tables.py",
+    "tests/e2e/test_fleet.py",
+    "tests/e2e/test_playbooks.py",
+    "tests/e2e/test_least_privilege.py",
+    "tests/e2e/test_security.py",
+    "tests/e2e/test_schedule.py",
+    "tests/e2e/test_report.py",
+    "tests/e2e/test_awx.py",
+]
+
+
+@dataclass
+class Check:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    returncode: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def log(self) -> Path:
+        return LOGS / f"{self.name}.log"
+
+    @property
+    def passed(self) -> bool:
+        return self.returncode == 0
+
+
+def pytest_main(workers: int) -> list[str]:
+    python = str(ROOT / ".venv" / "bin" / "python")
+    e2e = [path for path in E2E_FILES if (ROOT / path).exists()]
+    e2e += sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "e2e").glob("test_*.py")
+                  if str(p.relative_to(ROOT)) not in e2e)
+    return [python, "-m", "pytest", "-q", "-ra", "-n", str(workers), "--dist", "loadgroup",
+            "--durations=25", *e2e, "tests/integration", "emulator/tests", "tests/unit"]
+
+
+def checks(workers: int) -> list[Check]:
+    return [
+        Check("lint", [*MAKE, "lint", "docs-lint"]),
+        Check("sanity", [*MAKE, "sanity"]),
+        Check("molecule", [*MAKE, "molecule"]),
+        Check("e2e-amazon-aws-11", [*MAKE, "e2e-amazon-aws-11"]),
+        Check("pytest", pytest_main(workers)),
+    ]
+
+
+def run(check: Check, lock: threading.Lock) -> None:
+    started = time.monotonic()
+    with check.log.open("w", encoding="utf-8") as log:
+        completed = subprocess.run(check.argv, cwd=ROOT, env={**os.environ, **check.env},
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, check=False)
+    check.returncode = completed.returncode
+    check.seconds = time.monotonic() - started
+    with lock:
+        state = "passed" if check.passed else f"FAILED (exit {check.returncode})"
+        print(f"== {check.name}: {state} in {check.seconds:.0f} s (log: {check.log.relative_to(ROOT)})", flush=True)
+
+
+def tail(path: Path, lines: int = TAIL_LINES) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these checks")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("PYTEST_WORKERS", "3")),
+                        help="pytest-xdist workers of the main pytest run (default: $PYTEST_WORKERS or 3)")
+    args = parser.parse_args(argv)
+
+    selected = [c for c in checks(args.workers) if not args.only or c.name in args.only]
+    LOGS.mkdir(parents=True, exist_ok=True)
+    lock = threading.Lock()
+    started = time.monotonic()
+    print(f"== checks, all at once: {', '.join(c.name for c in selected)} (logs in {LOGS.relative_to(ROOT)}/)",
+          flush=True)
+    threads = [threading.Thread(target=run, args=(check, lock), name=check.name) for check in selected]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    failed = [c for c in selected if not c.passed]
+    for check in failed:
+        if check.name != "pytest":
+            print(f"\n== {check.name} FAILED; its last {TAIL_LINES} lines:\n{tail(check.log)}")
+    print(f"\n== all checks in {time.monotonic() - started:.0f} s: "
+          + ", ".join(f"{c.name} {'passed' if c.passed else 'FAILED'} ({c.seconds:.0f} s)" for c in selected))
+    if failed:
+        print("== FAILED: " + " ".join(c.name for c in failed))
+    main_run = next((c for c in selected if c.name == "pytest"), None)
+    if main_run is not None:
+        print(f"== pytest ({args.workers} workers): {' '.join(main_run.argv[3:])}")
+        print(main_run.log.read_text(encoding="utf-8", errors="replace"), end="", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
