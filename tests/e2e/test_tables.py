@@ -311,14 +311,6 @@ UPSTREAM_WARNINGS = (
     "[DEPRECATION WARNING]: In a release after 2026-05-01 iam_role.assume_role_policy_document_raw will no longer",
     "[WARNING]: Deprecation warnings can be disabled by setting `deprecation_warnings=False`",
 )
-# PENDING (lead: remove these two entries and the xfail below once the guard helper's branch, which
-# turns backup_deny_policy's warning into return values, is merged): the guard module warns on a
-# vault's first statement write, and amazon.aws's AnsibleAWSModule then passes `warnings=` to
-# exit_json, which ansible-core 2.19 deprecates.
-PENDING_GUARD_WARNINGS = (
-    "[WARNING]: The statement BackupkitDenyRecoveryPointDeletion in the access policy of vault",
-    "[DEPRECATION WARNING]: Passing `warnings` to `exit_json` or `fail_json` is deprecated",
-)
 
 
 def warnings(output: str) -> list[str]:
@@ -326,14 +318,6 @@ def warnings(output: str) -> list[str]:
             if line.startswith(("[WARNING]", "[DEPRECATION WARNING]")) and not line.startswith(UPSTREAM_WARNINGS)]
 
 
-def test_a_normal_setup_run_prints_no_warning_but_the_pending_guard_ones() -> None:
-    assert "setup" in OUTPUTS, "the first setup did not run"
-    unexpected = [line for line in warnings(OUTPUTS["setup"]) if not line.startswith(PENDING_GUARD_WARNINGS)]
-    assert unexpected == []
-
-
-@pytest.mark.xfail(strict=True, reason="PENDING: backup_deny_policy still warns on a vault's first statement "
-                                       "(another branch removes it; then delete this marker)")
 def test_a_normal_setup_run_prints_no_warning() -> None:
     assert warnings(OUTPUTS.get("setup", "[WARNING]: the first setup did not run")) == []
 
