@@ -578,19 +578,20 @@ def warn_about_cold_storage(module, client, rules):
 
 
 def check_target_vaults(module, client, rules):
-    """Every rule's target vault must exist (AWS accepts a plan into a vault that does not). In check
-    mode a missing vault is a warning: an earlier task of the same run may create it."""
+    """Every rule's target vault must exist (AWS accepts a plan into a vault that does not); returns
+    the names of the missing ones. In check mode a missing vault is no error and no warning: an
+    earlier task of the same run may create it (a whole playbook in check mode, or a role that checks
+    a plan before it creates the vault), so the result lists it instead."""
     missing = {}
     for index, rule in enumerate(rules):
         name = rule["target_backup_vault_name"]
         if name not in missing:
             missing[name] = describe_backup_vault(client, name) is None
-        if missing[name]:
-            message = (f"rules[{index}].target_backup_vault_name: backup vault {name!r} does not exist in "
-                       f"{module.region}; create it first (backupkit.dynamodb.backup_vault)")
-            if not module.check_mode:
-                module.fail_json(msg=message + ". Nothing was changed.")
-            module.warn(message)
+        if missing[name] and not module.check_mode:
+            module.fail_json(msg=(f"rules[{index}].target_backup_vault_name: backup vault {name!r} does not exist in "
+                                  f"{module.region}; create it first (backupkit.dynamodb.backup_vault). "
+                                  "Nothing was changed."))
+    return [name for name, absent in missing.items() if absent]
 
 
 def predict(before, wanted, tags, purge_tags):
@@ -647,9 +648,9 @@ def ensure_present(module):
     predicted = predict(before, wanted, params["tags"], params["purge_tags"])
     if predicted == before:
         return changed_result(before, predicted, module._diff, exists=True, **plan_result(predicted, raw))
-    check_target_vaults(module, client, rules)
+    missing_vaults = check_target_vaults(module, client, rules)
     if module.check_mode:
-        return changed_result(before, predicted, module._diff, exists=True,
+        return changed_result(before, predicted, module._diff, exists=True, missing_target_vaults=missing_vaults,
                               **plan_result(predicted, raw, ordered_rules if raw is None else None))
 
     if raw is None:

@@ -63,7 +63,8 @@ options:
         description:
           - The name of the backup vault this rule's backups are stored in.
           - The vault must exist when the plan is created or updated (AWS accepts a plan into a vault that does
-            not); in check mode a missing vault is a warning, since an earlier task may create it.
+            not); in check mode a missing vault is neither an error nor a warning, since an earlier task may create
+            it, and RV(missing_target_vaults) names it.
         type: str
         required: true
       schedule_expression:
@@ -297,6 +298,14 @@ version_id:
   returned: when the plan exists or existed
   type: str
   sample: ODM3MjVjNjItYWFkOC00NjExLWIwZTYtZDNiNGI5M2I0ZTY1
+missing_target_vaults:
+  description:
+    - In check mode, when the plan would be created or changed, the target vaults of its rules that do not exist
+      (yet). A real run fails on the first of them instead.
+  returned: in check mode, when the plan would change
+  type: list
+  elements: str
+  sample: [orders-vault]
 creation_date:
   description: When this version of the plan was created.
   returned: when O(state=present) and the plan exists
