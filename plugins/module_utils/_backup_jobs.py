@@ -23,7 +23,12 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_restore_jobs
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import start_backup_job
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTERS
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import CreatedByFilter
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import filter_report
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import normalise_created_by
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_problems
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import MINIMUM_START_WINDOW
@@ -31,6 +36,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle impo
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import EPOCH
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import time_window
 
 # ListBackupJobs' ByState values, and ListRestoreJobs' ByStatus values
 BACKUP_JOB_STATES = ("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL")
@@ -367,3 +373,88 @@ def start(module):
             backup_job=job,
         )
     return dict(changed=changed, backup_job=job)
+
+
+# --- backup_job_info ------------------------------------------------------------------------
+
+JOB_INFO_FILTERS = ["resource", "backup_vault_name", "state", "created_after", "created_before", *PLAN_FILTERS]
+# the filters ListBackupJobs applies (ListRestoreJobs: only state and times)
+AWS_BACKUP_JOB_FILTERS = ("resource", "backup_vault_name", "state", "created_after", "created_before")
+AWS_RESTORE_JOB_FILTERS = ("state", "created_after", "created_before")
+
+
+def job_info_problem(params):
+    """What is wrong with backup_job_info's parameters for the job type asked for, or None."""
+    state = params.get("state")
+    if params["job_type"] != "restore":
+        return None
+    if state and state not in RESTORE_JOB_STATES:
+        return f"state {state} is a backup job state; restore jobs are in one of: {', '.join(RESTORE_JOB_STATES)}"
+    plan_filters = [name for name in PLAN_FILTERS if params.get(name)]
+    if plan_filters:
+        return (f"{', '.join(plan_filters)} filter backup jobs by the backup plan that started them; "
+                "restore jobs are not started by backup plans (use job_type=backup)")
+    return None
+
+
+def with_created_by(job, raw):
+    """The job with its created_by: the plan and rule that started it, None for on-demand and restore jobs."""
+    job["created_by"] = normalise_created_by(raw.get("CreatedBy")) if job.get("job_type") == "backup" else None
+    return job
+
+
+def one_job(client, job_type, job_id):
+    raw = describe_backup_job(client, job_id) if job_type == "backup" else describe_restore_job(client, job_id)
+    return [with_created_by(job_entry(raw, job_type), raw)] if raw else []
+
+
+def list_jobs_of_backup(client, resource_arn, vault_name, state, after, before, created_by=None):
+    filters = {
+        "ByResourceArn": resource_arn,
+        "ByBackupVaultName": vault_name,
+        "ByState": state,
+        "ByCreatedAfter": after,
+        "ByCreatedBefore": before,
+    }
+    raw_jobs = list_backup_jobs(client, **{k: v for k, v in filters.items() if v is not None})
+    if created_by is not None:
+        raw_jobs = [raw for raw in raw_jobs if created_by.matches(raw)]
+    return [with_created_by(job_entry(raw, "backup"), raw) for raw in newest_first(raw_jobs, "BackupJobId")]
+
+
+def list_jobs_of_restore(client, resource_arn, vault_name, state, after, before, created_by=None):
+    filters = {"ByStatus": state, "ByCreatedAfter": after, "ByCreatedBefore": before}
+    raw_jobs = list_restore_jobs(client, **{k: v for k, v in filters.items() if v is not None})
+    jobs = []
+    sources = {}
+    for raw in newest_first(raw_jobs, "RestoreJobId"):
+        if vault_name is not None and vault_name_of(raw.get("BackupVaultArn")) != vault_name:
+            continue
+        source = raw.get("SourceResourceArn")
+        if resource_arn is not None:
+            source = restore_job_source(client, raw, sources)
+            if source != resource_arn:
+                continue
+        jobs.append(with_created_by(job_entry(raw, "restore", resource_arn=source), raw))
+    return jobs
+
+
+def read_jobs(module, client):
+    """backup_job_info's (jobs, filters); ValueError naming the option on bad input."""
+    params = module.params
+    problem = job_info_problem(params)
+    if problem:
+        raise ValueError(problem)
+    after, before = time_window(params)
+    if params.get("job_id"):
+        return one_job(client, params["job_type"], params["job_id"]), {}
+    resource_arn = CallerContext(module).table_arn(params["resource"]) if params.get("resource") else None
+    backup = params["job_type"] == "backup"
+    created_by = CreatedByFilter(client, params)
+    lister = list_jobs_of_backup if backup else list_jobs_of_restore
+    jobs = lister(client, resource_arn, params.get("backup_vault_name"), params.get("state"), after, before,
+                  created_by=created_by if created_by.active else None)
+    filters = filter_report(params, AWS_BACKUP_JOB_FILTERS,
+                            applied_by_aws=AWS_BACKUP_JOB_FILTERS if backup else AWS_RESTORE_JOB_FILTERS)
+    filters.update(created_by.report())
+    return jobs, filters

@@ -82,3 +82,13 @@ def iso(value):
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     return value
+
+
+def time_window(params):
+    """(created_after, created_before) of an _info module's parameters, as aware UTC datetimes (None
+    when not given); ValueError naming the option on a bad value or an empty window."""
+    after = parse_time(params["created_after"], "created_after") if params.get("created_after") else None
+    before = parse_time(params["created_before"], "created_before") if params.get("created_before") else None
+    if after is not None and before is not None and after >= before:
+        raise ValueError(f"created_after ({after.isoformat()}) must be earlier than created_before ({before.isoformat()})")
+    return after, before

@@ -286,123 +286,11 @@ filters:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_backup_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_backup_jobs
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_restore_jobs
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import BACKUP_JOB_STATES
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import RESTORE_JOB_STATES
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import job_entry
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import newest_first
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import restore_job_source
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import vault_name_of
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTERS
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import JOB_INFO_FILTERS
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import read_jobs
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTER_MUTUALLY_EXCLUSIVE
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import CreatedByFilter
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import filter_report
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import normalise_created_by
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import plan_filter_argument_spec
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
-
-FILTERS = ["resource", "backup_vault_name", "state", "created_after", "created_before", *PLAN_FILTERS]
-# the filters ListBackupJobs applies (ListRestoreJobs: only state and times)
-AWS_BACKUP_JOB_FILTERS = ("resource", "backup_vault_name", "state", "created_after", "created_before")
-AWS_RESTORE_JOB_FILTERS = ("state", "created_after", "created_before")
-
-
-def time_window(module):
-    """(created_after, created_before) as aware datetimes; fails the module on a bad value."""
-    params = module.params
-    try:
-        after = parse_time(params["created_after"], "created_after") if params.get("created_after") else None
-        before = parse_time(params["created_before"], "created_before") if params.get("created_before") else None
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-    if after is not None and before is not None and after >= before:
-        module.fail_json(msg=f"created_after ({after.isoformat()}) must be earlier than created_before ({before.isoformat()})")
-    return after, before
-
-
-def validate_state(module):
-    state = module.params.get("state")
-    if state and module.params["job_type"] == "restore" and state not in RESTORE_JOB_STATES:
-        module.fail_json(msg=f"state {state} is a backup job state; restore jobs are in one of: {', '.join(RESTORE_JOB_STATES)}")
-    if module.params["job_type"] == "restore":
-        plan_filters = [name for name in PLAN_FILTERS if module.params.get(name)]
-        if plan_filters:
-            module.fail_json(msg=(
-                f"{', '.join(plan_filters)} filter backup jobs by the backup plan that started them; "
-                "restore jobs are not started by backup plans (use job_type=backup)"))
-
-
-def one_job(module, client):
-    job_type = module.params["job_type"]
-    if job_type == "backup":
-        raw = describe_backup_job(client, module.params["job_id"])
-    else:
-        raw = describe_restore_job(client, module.params["job_id"])
-    return [with_created_by(job_entry(raw, job_type), raw)] if raw else []
-
-
-def backup_jobs(client, resource_arn, vault_name, state, after, before, created_by=None):
-    filters = {
-        "ByResourceArn": resource_arn,
-        "ByBackupVaultName": vault_name,
-        "ByState": state,
-        "ByCreatedAfter": after,
-        "ByCreatedBefore": before,
-    }
-    raw_jobs = list_backup_jobs(client, **{k: v for k, v in filters.items() if v is not None})
-    if created_by is not None:
-        raw_jobs = [raw for raw in raw_jobs if created_by.matches(raw)]
-    return [with_created_by(job_entry(raw, "backup"), raw) for raw in newest_first(raw_jobs, "BackupJobId")]
-
-
-def with_created_by(job, raw):
-    """The job with its created_by: the plan and rule that started it, None for on-demand and restore jobs."""
-    job["created_by"] = normalise_created_by(raw.get("CreatedBy")) if job.get("job_type") == "backup" else None
-    return job
-
-
-def restore_jobs(client, resource_arn, vault_name, state, after, before, created_by=None):
-    filters = {"ByStatus": state, "ByCreatedAfter": after, "ByCreatedBefore": before}
-    raw_jobs = list_restore_jobs(client, **{k: v for k, v in filters.items() if v is not None})
-    jobs = []
-    sources = {}
-    for raw in newest_first(raw_jobs, "RestoreJobId"):
-        if vault_name is not None and vault_name_of(raw.get("BackupVaultArn")) != vault_name:
-            continue
-        source = raw.get("SourceResourceArn")
-        if resource_arn is not None:
-            source = restore_job_source(client, raw, sources)
-            if source != resource_arn:
-                continue
-        jobs.append(with_created_by(job_entry(raw, "restore", resource_arn=source), raw))
-    return jobs
-
-
-def run(module, client):
-    """(jobs, filters) of the run."""
-    validate_state(module)
-    after, before = time_window(module)
-    if module.params.get("job_id"):
-        return one_job(module, client), {}
-    resource_arn = None
-    if module.params.get("resource"):
-        try:
-            resource_arn = CallerContext(module).table_arn(module.params["resource"])
-        except ValueError as e:
-            module.fail_json(msg=str(e))
-    backup = module.params["job_type"] == "backup"
-    created_by = CreatedByFilter(client, module.params)
-    lister = backup_jobs if backup else restore_jobs
-    jobs = lister(client, resource_arn, module.params.get("backup_vault_name"), module.params.get("state"), after, before,
-                  created_by=created_by if created_by.active else None)
-    filters = filter_report(module.params, AWS_BACKUP_JOB_FILTERS,
-                            applied_by_aws=AWS_BACKUP_JOB_FILTERS if backup else AWS_RESTORE_JOB_FILTERS)
-    filters.update(created_by.report())
-    return jobs, filters
 
 
 def main():
@@ -418,12 +306,14 @@ def main():
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[["job_id", name] for name in FILTERS] + PLAN_FILTER_MUTUALLY_EXCLUSIVE,
+        mutually_exclusive=[["job_id", name] for name in JOB_INFO_FILTERS] + PLAN_FILTER_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
     client = module.client("backup")
     try:
-        jobs, filters = run(module, client)
+        jobs, filters = read_jobs(module, client)
+    except ValueError as e:
+        module.fail_json(msg=str(e))
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
     module.exit_json(changed=False, jobs=jobs, filters=filters)

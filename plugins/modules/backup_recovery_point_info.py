@@ -273,84 +273,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTERS
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import PLAN_FILTER_MUTUALLY_EXCLUSIVE
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import CreatedByFilter
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import filter_report
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import normalise_created_by
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._created_by import plan_filter_argument_spec
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import RECOVERY_POINT_STATUSES
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import VaultNotReadable
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import filter_points
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_backup_vault_names
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_by_vault
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_of_resource
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import normalise_recovery_point
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
-
-
-def time_window(params):
-    """(created_after, created_before) as UTC datetimes; ValueError on bad input."""
-    after = parse_time(params["created_after"], "created_after") if params.get("created_after") else None
-    before = parse_time(params["created_before"], "created_before") if params.get("created_before") else None
-    if after is not None and before is not None and after >= before:
-        raise ValueError(
-            f"created_after ({params['created_after']}) must be earlier than created_before ({params['created_before']})"
-        )
-    return after, before
-
-
-def resource_arn(ctx, resource):
-    """A resource ARN as given, or a DynamoDB table name as its table ARN."""
-    if resource.startswith("arn:"):
-        return resource
-    return ctx.table_arn(resource)
-
-
-def list_points(module, client):
-    params = module.params
-    try:
-        after, before = time_window(params)
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-    ctx = CallerContext(module)
-    arn = resource_arn(ctx, params["resource"]) if params.get("resource") else None
-    created_by = CreatedByFilter(client, params)
-    aws_filters = ["resource", "backup_vault_name"]
-    if created_by.plan_ids() == []:
-        raw = []  # no plan of that name, not even a deleted one: nothing was created by it
-    elif params.get("backup_vault_name") or not arn:
-        # by vault: AWS filters by resource, time and plan id (ByBackupPlanId)
-        vaults = [params["backup_vault_name"]] if params.get("backup_vault_name") else list_backup_vault_names(client)
-        aws_filters += ["created_after", "created_before"]
-        if params.get("backup_plan_id"):
-            aws_filters.append("backup_plan_id")
-        raw = []
-        for vault in vaults:
-            try:
-                raw.extend(list_recovery_points_by_vault(
-                    client, vault, resource_arn=arn, created_after=after, created_before=before,
-                    backup_plan_id=params.get("backup_plan_id"),
-                ))
-            except VaultNotReadable:
-                if params.get("backup_vault_name"):
-                    raise
-                # every vault: one deleted since ListBackupVaults, or one the caller may not list, is left out
-    else:
-        raw = list_recovery_points_of_resource(client, arn)
-    # AWS filters by vault already; the same filters again make both ways of listing agree
-    points = filter_points(raw, created_after=after, created_before=before, statuses=params.get("status"))
-    points = [point for point in points if created_by.matches(point)]
-    filters = filter_report(params, ("backup_vault_name", "resource", "created_after", "created_before", "status"),
-                            applied_by_aws=aws_filters)
-    filters.update(created_by.report(applied_by_aws=aws_filters))
-    return [with_created_by(point) for point in points], filters
-
-
-def with_created_by(raw):
-    """The normalised recovery point with its created_by (None when no plan created it)."""
-    point = normalise_recovery_point(raw)
-    point["created_by"] = normalise_created_by(raw.get("CreatedBy"))
-    return point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import read_recovery_points
 
 
 def main():
@@ -370,7 +295,7 @@ def main():
     )
     client = module.client("backup")
     try:
-        points, filters = list_points(module, client)
+        points, filters = read_recovery_points(module, client)
     except ValueError as e:
         module.fail_json(msg=str(e))
     except AnsibleAWSError as e:
