@@ -360,11 +360,11 @@ BAD_INPUTS: list[tuple[dict[str, Any], list[str]]] = [
         {"name": "t_header", "hash_key": "id", "range_key": "", "csv": "bad_header.csv"},
         {"name": "t_columns", "hash_key": "key", "range_key": "", "csv": "bad_header.csv", "column_types": {"price": "N"}},
         {"name": "t_same_keys", "hash_key": "id", "range_key": "id"},
-     ], "backupkit_policies": {
+     ], "backupkit_policies": {  # noqa: E121
         "daily": {**POLICIES["daily"], "frequency": "hourly", "window_start_hour": 24, "retention": 7},
         "weekly": {**POLICIES["weekly"], "weekday": "SATURDAY", "vault_name": "weekly vault"},
         "monthly": {"frequency": "monthly", "day_of_month": 31, "cold_storage_after_days": "a month"},
-     }},
+     }},  # noqa: E121
      ['backupkit_tables[0].name: "ab" is not a DynamoDB table name',
       'backupkit_tables[1].name: "bad name!" is not a DynamoDB table name',
       "backupkit_tables[2].name: \"xxxxx", "(it has 256)",
@@ -399,11 +399,11 @@ BAD_INPUTS: list[tuple[dict[str, Any], list[str]]] = [
         {"name": "delta", "policy": "broken", "csv": ""},
         # a run that would change the plan of the policy default, which protects order_transaction
         {"name": "eta", "policy": "default", "csv": ""},
-     ], "protection_window_start_hour": 7, "backupkit_policies": {
+     ], "protection_window_start_hour": 7, "backupkit_policies": {  # noqa: E121
         **POLICIES,
         "broken": {"vault_name": "broken-vault", "schedule": "cron(99 3 ? * * *)", "start_window_minutes": 30,
                    "cold_storage_after_days": 30, "delete_after_days": 60},
-     }, "guard_attach_groups": ["no-such-group"]},
+     }, "guard_attach_groups": ["no-such-group"]},  # noqa: E121
      ["table alpha exists with other keys than backupkit_tables[0].hash_key / backupkit_tables[0].range_key",
       "it has id (S) and no sort key, they say other_id (S) and no sort key",
       # removing the sort key is a change of keys too
@@ -431,7 +431,7 @@ BAD_INPUTS: list[tuple[dict[str, Any], list[str]]] = [
       "protection_window_start_hour: 0 to 23 (got 25)",
       "protection_day_of_month: 1 to 28",
       "guard_exempt_principal_arns: a list of IAM ARNs",
-      'guard_attach_roles: a list of IAM role names or ARNs (give lists as JSON'] ),
+      'guard_attach_roles: a list of IAM role names or ARNs (give lists as JSON']),
 ]
 # The shorthand again, as a caller who may not read the tables (dynamodb:DescribeTable denied): the
 # check says so with AWS's reason, never "exists with other keys"; and what AWS Backup would refuse.
@@ -491,7 +491,7 @@ def test_a_bad_input_leaves_the_account_unchanged(play: Any, aws: Any, env: dict
 
     cases = BAD_INPUTS + [DENIED]
     results = workdir / "bad-inputs.json"
-    bad_input_playbook(workdir / "bad-inputs.yml", results, [variables for variables, _ in cases],
+    bad_input_playbook(workdir / "bad-inputs.yml", results, [case[0] for case in cases],
                        {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]})
     # IAM enforced for the user of the last case; the emulator's root keys, which the others use, stay unrestricted
     iam_enforce(emulator, True)
