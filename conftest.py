@@ -49,3 +49,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             f"pytest-xdist could not group {len(lost)} test(s) (first: {lost[0]}); the end-to-end files would "
             "run out of order on several workers. Use the pytest and pytest-xdist of requirements-dev.txt.")
+
+
+# --- CPU seconds per test (BACKUPKIT_CPU_LOG=DIR) ----------------------------------------------
+# make test is CPU-bound on CI's 2 cores, so what a test costs is its CPU seconds, not its wall
+# time (which depends on what else runs). With BACKUPKIT_CPU_LOG set, each process (each
+# pytest-xdist worker) appends one JSON line per test to DIR/cpu-<pid>.jsonl: the CPU seconds
+# (user + system) of the process and of every child it reaped during that test's setup, call and
+# teardown (ansible-playbook and its module processes; an emulator a fixture started counts for
+# the test whose teardown stops it, so the sum over a file is exact). hacking/check.py sums them.
+
+def _cpu_seconds() -> float:
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    import json
+    import os
+    import time
+
+    directory = os.environ.get("BACKUPKIT_CPU_LOG")
+    if not directory:
+        yield
+        return
+    cpu, wall = _cpu_seconds(), time.monotonic()
+    yield
+    line = {"nodeid": item.nodeid.split("@")[0], "cpu": round(_cpu_seconds() - cpu, 2),
+            "wall": round(time.monotonic() - wall, 2)}
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, f"cpu-{os.getpid()}.jsonl"), "a", encoding="utf-8") as log:
+        log.write(json.dumps(line) + "\n")

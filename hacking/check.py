@@ -15,7 +15,9 @@ Usage: check.py [--only NAME ...] [--workers N]
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -49,6 +51,7 @@ class Check:
     env: dict[str, str] = field(default_factory=dict)
     returncode: int | None = None
     seconds: float = 0.0
+    cpu: float = 0.0
 
     @property
     def log(self) -> Path:
@@ -57,6 +60,9 @@ class Check:
     @property
     def passed(self) -> bool:
         return self.returncode == 0
+
+
+CPU_LOG = LOGS / "cpu"
 
 
 def pytest_main(workers: int) -> list[str]:
@@ -79,20 +85,45 @@ def checks(workers: int) -> list[Check]:
         Check("sanity", [*NICE, *MAKE, "sanity"]),
         Check("molecule", [*MAKE, "molecule"]),
         Check("e2e-amazon-aws-11", [*MAKE, "e2e-amazon-aws-11"]),
-        Check("pytest", pytest_main(workers)),
+        Check("pytest", pytest_main(workers), env={"BACKUPKIT_CPU_LOG": str(CPU_LOG)}),
     ]
 
 
 def run(check: Check, lock: threading.Lock) -> None:
     started = time.monotonic()
     with check.log.open("w", encoding="utf-8") as log:
-        completed = subprocess.run(check.argv, cwd=ROOT, env={**os.environ, **check.env},
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, check=False)
-    check.returncode = completed.returncode
+        process = subprocess.Popen(check.argv, cwd=ROOT, env={**os.environ, **check.env},
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        # wait4 gives the CPU seconds of the check and of everything it started and reaped.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    check.returncode = process.returncode
     check.seconds = time.monotonic() - started
+    check.cpu = usage.ru_utime + usage.ru_stime
     with lock:
         state = "passed" if check.passed else f"FAILED (exit {check.returncode})"
-        print(f"== {check.name}: {state} in {check.seconds:.0f} s (log: {check.log.relative_to(ROOT)})", flush=True)
+        print(f"== {check.name}: {state} in {check.seconds:.0f} s, {check.cpu:.0f} CPU-s "
+              f"(log: {check.log.relative_to(ROOT)})", flush=True)
+
+
+def cpu_by_file(directory: Path, top: int = 20) -> str:
+    """The CPU seconds of the main pytest run per test file, the most expensive first (conftest.py logs them)."""
+    per_file: dict[str, list[float]] = {}
+    for log in directory.glob("cpu-*.jsonl"):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            name = record["nodeid"].split("::")[0]
+            if "test_targets.py::test_target[" in record["nodeid"]:
+                name = record["nodeid"].split("::")[1]
+            cpu, tests = per_file.setdefault(name, [0.0, 0])
+            per_file[name] = [cpu + record["cpu"], tests + 1]
+    if not per_file:
+        return ""
+    total = sum(cpu for cpu, _ in per_file.values())
+    rows = sorted(per_file.items(), key=lambda item: -item[1][0])
+    lines = [f"== pytest CPU seconds per file or target ({total:.0f} CPU-s in all; the {min(top, len(rows))} largest):"]
+    lines += [f"   {cpu:7.0f}  {name} ({tests:.0f} tests)" for name, (cpu, tests) in rows[:top]]
+    return "\n".join(lines)
 
 
 def tail(path: Path, lines: int = TAIL_LINES) -> str:
@@ -108,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
     selected = [c for c in checks(args.workers) if not args.only or c.name in args.only]
     LOGS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(CPU_LOG, ignore_errors=True)
     lock = threading.Lock()
     started = time.monotonic()
     print(f"== checks, all at once: {', '.join(c.name for c in selected)} (logs in {LOGS.relative_to(ROOT)}/)",
@@ -122,8 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     for check in failed:
         if check.name != "pytest":
             print(f"\n== {check.name} FAILED; its last {TAIL_LINES} lines:\n{tail(check.log)}")
-    print(f"\n== all checks in {time.monotonic() - started:.0f} s: "
-          + ", ".join(f"{c.name} {'passed' if c.passed else 'FAILED'} ({c.seconds:.0f} s)" for c in selected))
+    print(f"\n== all checks in {time.monotonic() - started:.0f} s, {sum(c.cpu for c in selected):.0f} CPU-s: "
+          + ", ".join(f"{c.name} {'passed' if c.passed else 'FAILED'} ({c.seconds:.0f} s, {c.cpu:.0f} CPU-s)"
+                      for c in selected))
+    summary = cpu_by_file(CPU_LOG)
+    if summary:
+        print(summary)
     if failed:
         print("== FAILED: " + " ".join(c.name for c in failed))
     main_run = next((c for c in selected if c.name == "pytest"), None)
