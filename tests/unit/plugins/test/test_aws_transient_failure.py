@@ -38,6 +38,13 @@ IAM_ROLE_5XX = {
     {"failed": False, "failed_when_result": False, "error": {"code": "ThrottlingException"},
      "msg": "Failed to describe table: An error occurred (ThrottlingException) when calling the DescribeTable "
             "operation (reached max retries: 2): Rate exceeded"},
+    # community.aws.dynamodb_table's wait: a DescribeTable of its waiter failed (benchmarks/faults_journey.py, 5xx 0.6,
+    # seed 1: setup stopped at "Ensure the DynamoDB tables", the task was not run again)
+    {"failed": True, "action": "community.aws.dynamodb_table", "changed": False,
+     "msg": "Timeout while waiting for secondary index updates: Waiter global_indexes_active failed: An error "
+            "occurred (InternalServerError): Injected internal error (backupkit-emulator --error-rate)"},
+    {"failed": True, "msg": "Timeout while waiting for table creation: Waiter table_exists failed: An error "
+                            "occurred (ThrottlingException): Rate exceeded"},
     # no error dict: the code is read from botocore's message
     {"failed": True, "msg": "Failed to list backup selections: An error occurred (Throttling) when calling the "
                             "ListRoles operation (reached max retries: 4): Rate exceeded"},
@@ -54,6 +61,10 @@ def test_throttling_and_5xx_failures_are_transient(result):
     {"failed": True, "error": {"code": "AccessDenied"}},
     {"failed": True, "error": {"code": "LimitExceededException"}},
     {"failed": True, "msg": "table_name: must be 3-255 characters"},
+    # a waiter that ran out of attempts (a real timeout), or whose poll was refused
+    {"failed": True, "msg": "Timeout while waiting for table creation: Waiter table_exists failed: Max attempts exceeded"},
+    {"failed": True, "msg": "Timeout while waiting for table creation: Waiter table_exists failed: An error occurred "
+                            "(AccessDeniedException): not authorized to perform dynamodb:DescribeTable"},
     "not a result",
 ])
 def test_anything_else_is_not(result):
