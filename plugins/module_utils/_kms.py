@@ -165,13 +165,22 @@ def create_key_once(kms_client, create_client, params, token, attempts=ATTEMPTS,
 @KMSErrorHandler.common_error_handler("create KMS alias")
 @aws_retry
 def create_alias(kms_client, alias, key_id):
-    """Point ``alias`` at ``key_id``; an alias that already points at it (a lost answer made again) is fine."""
+    """Point ``alias`` at ``key_id``; the id of the key the alias points at: ``key_id``, or, when the alias
+    exists already (another run made it meanwhile), the key it points at."""
     try:
         kms_client.create_alias(AliasName=alias, TargetKeyId=key_id)
     except is_boto3_error_code("AlreadyExistsException"):
         current = describe_key(kms_client, alias) or {}
-        if current.get("KeyId") != key_id:
+        if not current.get("KeyId"):
             raise
+        return current["KeyId"]
+    return key_id
+
+
+@KMSErrorHandler.common_error_handler("schedule the deletion of a KMS key")
+@aws_retry
+def schedule_key_deletion(kms_client, key_id, pending_window_in_days=7):
+    kms_client.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=pending_window_in_days)
 
 
 @KMSErrorHandler.common_error_handler("enable KMS key rotation")

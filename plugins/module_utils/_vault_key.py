@@ -17,6 +17,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._kms import cre
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._kms import create_key_once
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._kms import describe_key
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._kms import enable_key_rotation
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._kms import schedule_key_deletion
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._kms import single_attempt_client
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._kms import untag_key
 
@@ -68,7 +69,14 @@ def ensure_present(module):
                   Tags=[{"TagKey": k, "TagValue": str(v)} for k, v in (module.params["tags"] or {}).items()])
     key_id, _answered = create_key_once(client, single_attempt_client(module), params, str(uuid.uuid4()),
                                         attempts=create_attempts(client))
-    create_alias(client, alias, key_id)
+    target = create_alias(client, alias, key_id)
+    if target != key_id:
+        # another run created the alias meanwhile (two setups at once): its key is the vault's, this run's goes
+        schedule_key_deletion(client, key_id)
+        module.warn(f"{alias} was created by another run at the same time; the key this run created ({key_id}) "
+                    "is scheduled for deletion (7 days) and the alias's key is used")
+        view = _view(alias, describe_key(client, target) or {})
+        return changed_result(view, view, module._diff, created=False, **view)
     if module.params["enable_key_rotation"]:
         enable_key_rotation(client, key_id)
     untag_key(client, key_id, [CREATE_TOKEN_TAG])

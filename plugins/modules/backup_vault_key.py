@@ -50,6 +50,8 @@ notes:
   - The search for a key after a failed C(CreateKey) needs C(kms:ListKeys) and C(kms:ListResourceTags); creating
     needs C(kms:CreateKey), C(kms:TagResource), C(kms:CreateAlias), C(kms:EnableKeyRotation), C(kms:UntagResource)
     and C(kms:DescribeKey).
+  - When another run creates the alias at the same time (two setups at once), the alias's key is returned and the
+    key this run created is scheduled for deletion (7 days; C(kms:ScheduleKeyDeletion)), with a warning.
   - A run killed between C(CreateKey) and C(CreateAlias) can still leave a key without alias (tagged
     C(backupkit:create-token)); such keys can be found by that tag.
 extends_documentation_fragment:

@@ -97,3 +97,15 @@ def test_bad_input_names_the_option(params, named):
     problems = input_problems(dict({"description": "", "tags": {}}, **params))
     assert problems and named in problems[0]
     assert input_problems({"alias": "backupkit-vault", "description": "", "tags": {"team": "data"}}) == []
+
+
+def test_an_alias_another_run_made_meanwhile_wins():
+    """Two setups at once: the loser's CreateAlias finds the alias; it is told which key the alias names."""
+    other = "ffffffff-12ab-34cd-56ef-1234567890ab"
+    client = kms()
+    with Stubber(client) as stub:
+        stub.add_client_error("create_alias", service_error_code="AlreadyExistsException", http_status_code=400)
+        stub.add_response("describe_key", {"KeyMetadata": {"KeyId": other}}, {"KeyId": "alias/vault"})
+        assert _kms.create_alias(client, "alias/vault", KEY_ID) == other
+        stub.add_response("create_alias", {}, {"AliasName": "alias/vault", "TargetKeyId": KEY_ID})
+        assert _kms.create_alias(client, "alias/vault", KEY_ID) == KEY_ID
