@@ -61,6 +61,15 @@ STEPS = (
 )
 CALL = re.compile(r"An error occurred \((?P<code>[\w.]+)\) when calling the (?P<operation>\w+) operation"
                   r"(?: \(reached max retries: (?P<retries>\d+)\))?")
+# A botocore waiter's poll that failed with an error no acceptor of the waiter matches (community.aws.dynamodb_table's
+# wait: "Timeout while waiting for table creation: Waiter table_exists failed: An error occurred (CODE): ...")
+WAITER = re.compile(r"Waiter (?P<waiter>\w+) failed: An error occurred \((?P<code>[\w.]+)\)")
+# the operation each waiter the roles' modules use polls (community.aws's DynamoDB waiters, amazon.aws.iam_role's)
+WAITER_OPERATIONS = {
+    "table_exists": "DescribeTable", "table_not_exists": "DescribeTable", "global_indexes_active": "DescribeTable",
+    "TableExists": "DescribeTable", "TableNotExists": "DescribeTable",
+    "role_exists": "GetRole", "RoleExists": "GetRole", "policy_exists": "GetPolicy",
+}
 
 
 def playbook_environment(endpoint: str) -> dict[str, str]:
@@ -89,6 +98,22 @@ def _failed_results(result: dict[str, Any]) -> list[dict[str, Any]]:
     return items or ([result] if result.get("failed") or result.get("unreachable") else [])
 
 
+def attribute(*texts: str) -> tuple[str, str, int | None]:
+    """(operation, error code, botocore's retries) a failure's message names: botocore's ClientError ("when calling
+    the X operation"), else a waiter's failed poll (the waiter's operation, "DescribeTable (waiter table_exists)")."""
+    for text in texts:
+        match = CALL.search(text)
+        if match:
+            return match["operation"], match["code"], int(match["retries"]) if match["retries"] else None
+    for text in texts:
+        match = WAITER.search(text)
+        if match:
+            operation = WAITER_OPERATIONS.get(match["waiter"], "")
+            label = f"{operation} (waiter {match['waiter']})" if operation else f"waiter {match['waiter']}"
+            return label, match["code"], None
+    return "", "", None
+
+
 def failures(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Every failed task of a json-callback report that was not ignored: task, message, operation, code."""
     found = []
@@ -101,12 +126,10 @@ def failures(report: dict[str, Any]) -> list[dict[str, Any]]:
                     message = str(failed.get("msg") or failed.get("stderr") or failed.get("module_stderr")
                                   or json.dumps(failed)[:500])
                     error = failed.get("error") if isinstance(failed.get("error"), dict) else {}
-                    match = CALL.search(message) or CALL.search(json.dumps(failed))
+                    operation, code, retries = attribute(message, json.dumps(failed))
                     found.append(dict(
                         task=task["task"]["name"], action=failed.get("action") or result.get("action", ""),
-                        operation=match["operation"] if match else "",
-                        code=(match["code"] if match else "") or error.get("code", ""),
-                        botocore_retries=int(match["retries"]) if match and match["retries"] else None,
+                        operation=operation, code=code or error.get("code", ""), botocore_retries=retries,
                         message=message[:600]))
     return found
 

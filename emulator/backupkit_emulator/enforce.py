@@ -24,7 +24,13 @@ on the key's ARN whatever alias or id names it, ``organizations:ListAccounts`` o
 ``*``: Organizations is enforced per action only), and an AWS Backup request that
 hands a role to AWS Backup (``IamRoleArn``) also needs ``iam:PassRole`` on that role
 with ``iam:PassedToService`` = ``backup.amazonaws.com``. ``sts:GetCallerIdentity``
-needs no permission, as on AWS.
+needs no permission, as on AWS. A creation also needs what AWS asks for along with it:
+``dynamodb:TagResource`` for CreateTable with Tags, ``iam:TagRole`` / ``iam:TagUser`` /
+``iam:TagPolicy`` for CreateRole / CreateUser / CreatePolicy with tags, ``kms:TagResource``
+for CreateKey with Tags, and for CreateBackupVault ``backup-storage:MountCapsule`` on ``*``
+and ``kms:CreateGrant``, ``GenerateDataKey``, ``Decrypt``, ``RetireGrant``, ``DescribeKey``
+on the vault's key through AWS Backup (``kms:ViaService`` = ``backup.REGION.amazonaws.com``;
+AWS Backup developer guide, "Backup vault creation and deletion").
 
 A vault's access policy (a resource-based policy) is applied to every AWS Backup
 action it names on the vault or on its recovery points: an explicit Deny that
@@ -274,6 +280,10 @@ def dynamodb_requests(operation: str, body: dict[str, Any], arns: Arns) -> list[
         return [Request(action, body["ResourceArn"])]
     if body.get("TableName") and body.get("IndexName") and operation in ("Query", "Scan"):
         return [Request(action, arns.index(body["TableName"], body["IndexName"]))]
+    if operation == "CreateTable" and body.get("TableName") and body.get("Tags"):
+        # tags given to CreateTable need dynamodb:TagResource on the table too (tag on create)
+        table = arns.table(body["TableName"])
+        return [Request(action, table), Request("dynamodb:TagResource", table)]
     if body.get("TableName"):
         return [Request(action, arns.table(body["TableName"]))]
     return [Request(action, "*")]
@@ -334,9 +344,38 @@ BACKUP_UNSCOPED = frozenset(
 )
 
 
+#: What creating a vault needs besides backup:CreateBackupVault (AWS Backup developer guide, "Backup vault
+#: creation and deletion", Required permissions): AWS Backup mounts the vault's storage and uses its key.
+VAULT_STORAGE_ACTION = "backup-storage:MountCapsule"
+VAULT_KEY_ACTIONS = ("kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt", "kms:RetireGrant", "kms:DescribeKey")
+
+
+def vault_key_arn(body: dict[str, Any], arns: Arns) -> str:
+    """The ARN of the key a CreateBackupVault names (an alias resolved to its key), else the Region's AWS managed
+    key for AWS Backup (aws/backup), as the emulator's vault model names it."""
+    if body.get("EncryptionKeyArn"):
+        return _kms_key_arn(arns, str(body["EncryptionKeyArn"]))
+    try:
+        from .backup.models import backup_backends
+
+        return backup_backends[arns.account_id][arns.region].default_backup_key_arn
+    except Exception:  # noqa: BLE001 - no backend yet: the key's ARN is what matters to a policy, not its id
+        return f"arn:{arns.partition}:kms:{arns.region}:{arns.account_id}:key/aws-backup"
+
+
+def create_vault_requests(body: dict[str, Any], arns: Arns) -> list[Request]:
+    """backup-storage:MountCapsule on ``*`` and the KMS actions on the vault's key, through AWS Backup
+    (``kms:ViaService`` ``backup.REGION.amazonaws.com``, ``kms:CallerAccount``)."""
+    key = vault_key_arn(body, arns)
+    via = {"kms:ViaService": f"backup.{arns.region}.amazonaws.com", "kms:CallerAccount": arns.account_id}
+    return [Request(VAULT_STORAGE_ACTION, "*")] + [Request(action, key, via) for action in VAULT_KEY_ACTIONS]
+
+
 def backup_requests(operation: str, params: dict[str, str], body: dict[str, Any], arns: Arns) -> list[Request]:
-    """The (action, resource) pair AWS authorises for an AWS Backup operation."""
+    """The (action, resource) pairs AWS authorises for an AWS Backup operation."""
     action = f"backup:{operation}"
+    if operation == "CreateBackupVault" and params.get("backupVaultName"):
+        return [Request(action, arns.vault(params["backupVaultName"]))] + create_vault_requests(body, arns)
     if operation in BACKUP_UNSCOPED:
         return [Request(action, "*")]
     if params.get("recoveryPointArn"):
@@ -403,6 +442,10 @@ IAM_POLICY_ARN_CONDITION = frozenset(
 )
 
 
+#: The tagging action a Create* with Tags also needs (IAM User Guide, "Permissions required for tagging IAM entities").
+IAM_TAG_ACTIONS = {"role": "iam:TagRole", "user": "iam:TagUser"}
+
+
 def _iam_backend(account_id: str, partition: str) -> Any | None:
     from moto.iam.models import iam_backends
 
@@ -435,10 +478,16 @@ def iam_requests(operation: str, params: dict[str, str], arns: Arns) -> list[Req
     if operation.endswith("PermissionsBoundary") and params.get("PermissionsBoundary"):
         context["iam:PermissionsBoundary"] = params["PermissionsBoundary"]
     creating = operation.startswith("Create")
+    tagged = creating and any(key.startswith("Tags.member.") for key in params)
     for key, kind in (("RoleName", "role"), ("UserName", "user"), ("GroupName", "group")):
         if params.get(key):
             path = params.get("Path", "/") if creating else None
-            return [Request(action, _iam_entity_arn(arns, kind, params[key], path), context)]
+            resource = _iam_entity_arn(arns, kind, params[key], path)
+            requests = [Request(action, resource, context)]
+            if tagged and kind in IAM_TAG_ACTIONS:
+                # tags given to CreateRole / CreateUser need iam:TagRole / iam:TagUser on it too
+                requests.append(Request(IAM_TAG_ACTIONS[kind], resource))
+            return requests
     if params.get("InstanceProfileName"):
         path = params.get("Path", "/") if creating else "/"
         return [
@@ -452,7 +501,8 @@ def iam_requests(operation: str, params: dict[str, str], arns: Arns) -> list[Req
             return [Request(action, params[key], context)]
     if operation == "CreatePolicy" and params.get("PolicyName"):
         path = params.get("Path", "/")
-        return [Request(action, f"arn:{arns.partition}:iam::{arns.account_id}:policy{path}{params['PolicyName']}")]
+        policy = f"arn:{arns.partition}:iam::{arns.account_id}:policy{path}{params['PolicyName']}"
+        return [Request(action, policy)] + ([Request("iam:TagPolicy", policy)] if tagged else [])
     return [Request(action, "*", context)]
 
 
@@ -499,6 +549,9 @@ def _kms_key_arn(arns: Arns, key_id: str) -> str:
 def kms_requests(operation: str, body: dict[str, Any], arns: Arns) -> list[Request]:
     """The (action, resource) pairs AWS authorises for a KMS operation."""
     action = f"kms:{operation}"
+    if operation == "CreateKey" and body.get("Tags"):
+        # "To use the Tags parameter, you need kms:TagResource permission" (CreateKey, KMS API reference)
+        return [Request(action, "*"), Request("kms:TagResource", "*")]
     if operation in KMS_UNSCOPED:
         return [Request(action, "*")]
     if operation in ("CreateAlias", "UpdateAlias", "DeleteAlias"):

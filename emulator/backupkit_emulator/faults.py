@@ -7,6 +7,11 @@ then with ``error_rate`` answers HTTP 500
 ``InternalServerError`` and with ``throttle_rate`` answers the service's
 throttling error, each in the wire format of the service's protocol so that
 botocore parses and retries it as it would a real AWS answer.
+With ``lose_responses`` (``{"kms.CreateKey": 1}``: the next N requests of that
+``service.Operation``, the keys of ``/_backupkit/stats``) a request takes effect and
+its answer is then replaced by HTTP 500 (``InternalServerError``, ``InternalFailure`` for
+query/XML services): what a client sees when AWS performed a call but the answer
+was lost, so that a retry of a call that is not idempotent (KMS ``CreateKey``) shows.
 
 The control endpoint (not an AWS API) lives under ``/_backupkit/``:
 
@@ -219,6 +224,15 @@ class FaultMiddleware:
             code = throttle_code(service, operation_of(environ))
             status = 503 if code == "SlowDown" else 400
             return self._fail(environ, start_response, service, status, code, THROTTLE_MESSAGES[code])
+        key = f"{service}.{operation_of(environ) or environ.get('REQUEST_METHOD', 'GET')}"
+        if service and settings.lose_responses and settings.take_lost_response(key):
+            # the request takes effect; its answer is lost on the way back: the caller sees a 5xx (lose_responses)
+            self._serve(environ, lambda status, headers, exc_info=None: (lambda data: None), service)
+            protocol, _ = protocol_of(service)
+            code = "InternalFailure" if protocol in ("query", "ec2", "rest-xml") else "InternalServerError"
+            return self._fail(environ, start_response, service, 500, code,
+                              "Injected lost response: the request took effect (backupkit-emulator lose_responses)",
+                              drain=False)
         return self._serve(environ, start_response, service)
 
     def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any], service: str | None) -> Iterable[bytes]:

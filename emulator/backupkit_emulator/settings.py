@@ -38,6 +38,10 @@ class Settings:
     #: Regions that are down: every request signed for one of them answers HTTP 503 ServiceUnavailable
     #: and their scheduled work (plans, copies, restore tests, lifecycles) waits (``faults.py``).
     unavailable_regions: list[str] = field(default_factory=list)
+    #: Responses to lose, per ``service.Operation`` (the keys of ``GET /_backupkit/stats``, e.g. ``kms.CreateKey``):
+    #: the next N such requests take effect, then are answered HTTP 500 as if the answer had been lost on its way
+    #: back (``faults.py``); each one lost counts one down.
+    lose_responses: dict[str, int] = field(default_factory=dict)
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -64,6 +68,18 @@ class Settings:
                 self._rng.seed(staged["seed"])
         return self.as_dict()
 
+    def take_lost_response(self, key: str) -> bool:
+        """True (and one fewer left) when the response to a request ``key`` (``service.Operation``) is to be lost."""
+        with self._lock:
+            left = self.lose_responses.get(key, 0)
+            if left <= 0:
+                return False
+            if left == 1:
+                self.lose_responses = {k: v for k, v in self.lose_responses.items() if k != key}
+            else:
+                self.lose_responses = dict(self.lose_responses, **{key: left - 1})
+            return True
+
     def chance(self, rate: float) -> bool:
         """True with probability ``rate`` (thread-safe, repeatable under a seed)."""
         if rate <= 0:
@@ -80,7 +96,9 @@ class Settings:
 
 
 def _public(value: Any) -> Any:
-    """A setting as the control endpoint shows it (a copy of a list, so callers cannot change it)."""
+    """A setting as the control endpoint shows it (a copy of a list or dict, so callers cannot change it)."""
+    if isinstance(value, dict):
+        return dict(value)
     return list(value) if isinstance(value, list) else value
 
 
@@ -110,6 +128,20 @@ def _coerce(key: str, value: Any) -> Any:
         if bad:
             raise ValueError(f"unavailable_regions: {bad[0]!r} is not a Region name such as us-east-1")
         return sorted(set(value))
+    if key == "lose_responses":
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError(f"lose_responses must be an object such as {{\"kms.CreateKey\": 1}}, got {value!r}")
+        counts = {}
+        for operation, count in value.items():
+            if not isinstance(operation, str) or not re.match(r"^[\w-]+\.\w+$", operation):
+                raise ValueError(f"lose_responses: {operation!r} is not service.Operation such as kms.CreateKey")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError(f"lose_responses: {operation} must be a count of responses (0 or more), got {count!r}")
+            if count:
+                counts[operation] = count
+        return counts
     if key == "iam_enforce":
         if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
             return value.strip().lower() in _TRUE

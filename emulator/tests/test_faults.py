@@ -221,8 +221,12 @@ def test_post_settings_answers_the_new_settings(endpoint: str) -> None:
         (b"[1, 2]", "JSON object"),
         (b'{"unavailable_regions": ["us-east-1", "mars"]}', "unavailable_regions"),
         (b"not json", ""),
+        (b'{"lose_responses": {"CreateKey": 1}}', "lose_responses"),
+        (b'{"lose_responses": {"kms.CreateKey": -1}}', "kms.CreateKey"),
+        (b'{"lose_responses": ["kms.CreateKey"]}', "lose_responses"),
     ],
-    ids=["unknown-key", "rate-above-one", "not-a-number", "not-an-object", "not-a-region", "not-json"],
+    ids=["unknown-key", "rate-above-one", "not-a-number", "not-an-object", "not-a-region", "not-json",
+         "lost-without-service", "lost-negative", "lost-not-an-object"],
 )
 def test_bad_settings_answer_400_and_change_nothing(endpoint: str, body: bytes, named: str) -> None:
     before = http(endpoint, "/_backupkit/settings")[1]
@@ -306,3 +310,36 @@ def test_an_unavailable_region_answers_503_to_every_service_and_other_regions_ke
 
     control(endpoint, unavailable_regions=[])
     assert client("dynamodb").describe_table(TableName="ttt")["Table"]["TableName"] == "ttt"
+
+
+def test_a_lost_response_took_effect_and_answers_500(endpoint: str, client: Client, no_backoff: None) -> None:
+    """lose_responses: the request is performed, then answered HTTP 500; a client that retries a CreateKey whose
+    answer was lost makes a second key (what a caller of a non-idempotent call must guard against)."""
+    kms = client("kms")
+    settings = control(endpoint, lose_responses={"kms.CreateKey": 1})
+    assert settings["lose_responses"] == {"kms.CreateKey": 1}
+
+    error = error_of(lambda: kms.create_key(Description="lost"))
+
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert error["Error"]["Code"] == "InternalServerError"
+    assert [k["KeyId"] for k in kms.list_keys()["Keys"]]  # the key was made all the same
+    assert len(kms.list_keys()["Keys"]) == 1
+    assert http(endpoint, "/_backupkit/settings")[1]["lose_responses"] == {}  # one lost, none left
+    # botocore retries a 500 by itself: with 2 attempts and one answer lost, two keys for one call
+    control(endpoint, lose_responses={"kms.CreateKey": 1})
+    retrying = client("kms", retries=1)
+    assert retrying.create_key(Description="retried")["KeyMetadata"]["KeyId"]
+    assert len(kms.list_keys()["Keys"]) == 3
+    # other operations are answered as usual
+    assert kms.describe_key(KeyId=kms.list_keys()["Keys"][0]["KeyId"])["KeyMetadata"]
+
+
+def test_a_lost_response_of_a_query_service_is_internal_failure(endpoint: str, client: Client) -> None:
+    iam = client("iam")
+    control(endpoint, lose_responses={"iam.POST": 1})
+
+    error = error_of(lambda: iam.create_user(UserName="lost"))
+
+    assert (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"]) == (500, "InternalFailure")
+    assert iam.get_user(UserName="lost")["User"]["UserName"] == "lost"

@@ -22,7 +22,9 @@ from iam_server import ACCOUNT_ID, IamEmulator, access_keys, client, document, s
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/breakglass"
 TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/orders"
 GUARD = document(
-    {"Effect": "Allow", "Action": ["dynamodb:*", "backup:*", "iam:PassRole"], "Resource": "*"},
+    # creating a vault needs backup-storage:MountCapsule and the vault key's KMS actions too
+    {"Effect": "Allow", "Action": ["dynamodb:*", "backup:*", "iam:PassRole", "backup-storage:MountCapsule", "kms:*"],
+     "Resource": "*"},
     {
         "Effect": "Deny",
         "Action": ["dynamodb:DeleteBackup", "backup:DeleteRecoveryPoint", "backup:DeleteBackupSelection"],
@@ -314,7 +316,8 @@ def test_pass_role_and_every_action_a_vault_policy_names(endpoint: str) -> None:
     iam.create_role(RoleName="breakglass", AssumeRolePolicyDocument=TRUST_ACCOUNT)
     iam.create_user(UserName="ops")
     iam.put_user_policy(UserName="ops", PolicyName="backup", PolicyDocument=document(
-        {"Sid": "Backup", "Effect": "Allow", "Action": ["backup:*", "dynamodb:*"], "Resource": "*"}))
+        {"Sid": "Backup", "Effect": "Allow", "Action": ["backup:*", "dynamodb:*", "backup-storage:MountCapsule", "kms:*"],
+         "Resource": "*"}))
     keys = access_keys(iam, "ops")
     backup = client(endpoint, "backup", keys)
     create_table(client(endpoint, "dynamodb"))
@@ -455,3 +458,58 @@ def test_dynamodb_resources() -> None:
     assert dynamodb_requests(
         "TransactWriteItems", {"TransactItems": [{"Delete": {"TableName": "orders", "Key": {}}}]}, ARNS
     ) == [Request("dynamodb:DeleteItem", TABLE_ARN)]
+
+
+def test_tags_on_create_and_a_vault_need_what_aws_documents(endpoint: str) -> None:
+    """CreateTable with Tags needs dynamodb:TagResource, CreateRole with Tags iam:TagRole, CreateKey with Tags
+    kms:TagResource; CreateBackupVault needs backup-storage:MountCapsule and, through AWS Backup, kms:CreateGrant,
+    GenerateDataKey, Decrypt, RetireGrant and DescribeKey on the vault's key (AWS Backup developer guide)."""
+    iam = client(endpoint, "iam")
+    iam.create_user(UserName="builder")
+    iam.put_user_policy(UserName="builder", PolicyName="create", PolicyDocument=document(
+        {"Sid": "Create", "Effect": "Allow", "Resource": "*",
+         "Action": ["dynamodb:CreateTable", "iam:CreateRole", "kms:CreateKey", "backup:CreateBackupVault"]}))
+    keys = access_keys(iam, "builder")
+    dynamodb, builder_iam, kms, backup = (client(endpoint, s, keys) for s in ("dynamodb", "iam", "kms", "backup"))
+    table = dict(KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+                 AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    tags = [{"Key": "team", "Value": "data"}]
+
+    error = access_denied(dynamodb.create_table, TableName="tagged", Tags=tags, **table)
+    assert f"dynamodb:TagResource on resource: arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/tagged " \
+        in error.response["Error"]["Message"]
+    assert "tagged" not in client(endpoint, "dynamodb").list_tables()["TableNames"]
+    dynamodb.create_table(TableName="untagged", **table)
+    error = access_denied(builder_iam.create_role, RoleName="tagged", Tags=tags, AssumeRolePolicyDocument=TRUST_ACCOUNT)
+    assert f"iam:TagRole on resource: arn:aws:iam::{ACCOUNT_ID}:role/tagged " in error.response["Error"]["Message"]
+    builder_iam.create_role(RoleName="untagged", AssumeRolePolicyDocument=TRUST_ACCOUNT)
+    error = access_denied(kms.create_key, Tags=[{"TagKey": "team", "TagValue": "data"}])
+    assert "kms:TagResource on resource: *" in error.response["Error"]["Message"]
+    key = kms.create_key()["KeyMetadata"]
+    client(endpoint, "kms").create_alias(AliasName="alias/vault", TargetKeyId=key["KeyId"])
+
+    error = access_denied(backup.create_backup_vault, BackupVaultName="v1", EncryptionKeyArn="alias/vault")
+    assert "backup-storage:MountCapsule on resource: *" in error.response["Error"]["Message"]
+    iam.put_user_policy(UserName="builder", PolicyName="storage", PolicyDocument=document(
+        {"Sid": "Storage", "Effect": "Allow", "Action": "backup-storage:MountCapsule", "Resource": "*"}))
+    # the key's ARN, whatever names it; an allow for calls through another service does not do
+    iam.put_user_policy(UserName="builder", PolicyName="key", PolicyDocument=document(
+        {"Sid": "KeyViaDynamoDB", "Effect": "Allow", "Resource": key["Arn"],
+         "Action": ["kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt", "kms:RetireGrant", "kms:DescribeKey"],
+         "Condition": {"StringLike": {"kms:ViaService": "dynamodb.*.amazonaws.com"}}}))
+    error = access_denied(backup.create_backup_vault, BackupVaultName="v1", EncryptionKeyArn="alias/vault")
+    assert f"kms:CreateGrant on resource: {key['Arn']} " in error.response["Error"]["Message"]
+    iam.put_user_policy(UserName="builder", PolicyName="key", PolicyDocument=document(
+        {"Sid": "KeyViaBackup", "Effect": "Allow", "Resource": "arn:aws:kms:*:*:key/*",
+         "Action": ["kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt", "kms:RetireGrant", "kms:DescribeKey"],
+         "Condition": {"StringLike": {"kms:ViaService": "backup.*.amazonaws.com"}}}))
+    backup.create_backup_vault(BackupVaultName="v1", EncryptionKeyArn=key["Arn"])
+    backup.create_backup_vault(BackupVaultName="v2")  # the Region's aws/backup key: a key/ ARN too
+    assert {"v1", "v2"} <= {v["BackupVaultName"] for v in client(endpoint, "backup").list_backup_vaults()["BackupVaultList"]}
+    # with the tagging actions, tags on create are accepted
+    iam.put_user_policy(UserName="builder", PolicyName="tag", PolicyDocument=document(
+        {"Sid": "Tag", "Effect": "Allow", "Resource": "*",
+         "Action": ["dynamodb:TagResource", "iam:TagRole", "kms:TagResource"]}))
+    dynamodb.create_table(TableName="tagged", Tags=tags, **table)
+    builder_iam.create_role(RoleName="tagged", Tags=tags, AssumeRolePolicyDocument=TRUST_ACCOUNT)
+    kms.create_key(Tags=[{"TagKey": "team", "TagValue": "data"}])

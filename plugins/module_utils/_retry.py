@@ -97,6 +97,22 @@ def _profile_config(params):
         return {}
 
 
+def task_retries(default, environ=None, profile_config=None):
+    """The ``retries`` of a role task that runs another collection's module again on a transient error
+    (``until: result is not backupkit.dynamodb.aws_transient_failure``): ``default``, or 0 (the task runs
+    once) when the user chose botocore's number of attempts, ``AWS_MAX_ATTEMPTS`` in the environment or
+    ``max_attempts`` in the profile of ``~/.aws/config`` (``AWS_PROFILE``, ``AWS_CONFIG_FILE``), as
+    :func:`collection_attempts` makes each call of the collection's own modules once then. The retry
+    mode (``AWS_RETRY_MODE``, ``retry_mode``) is botocore's and does not change the count."""
+    environ = os.environ if environ is None else environ
+    if environ.get("AWS_MAX_ATTEMPTS", "").strip():
+        return 0
+    profile = _profile_config({}) if profile_config is None else profile_config
+    if str(profile.get("max_attempts") or "").strip():
+        return 0
+    return int(default)
+
+
 def botocore_retries(params, default_mode="standard", environ=None, profile_config=None):
     """The ``retries`` of a client configuration a module passes to ``module.client(config=...)``,
     without what the user chose: their ``aws_config`` replaces it anyway, and AWS_RETRY_MODE /

@@ -18,7 +18,11 @@ description:
     retry each AWS call.
   - The code is read from the result's C(error.code) (what C(amazon.aws) reports) or, failing that, from the
     message botocore writes (V(An error occurred \(CODE\) when calling the OPERATION operation)), in the result's
-    message or, for a module that crashed on the error, in its traceback. A module that crashed without a message
+    message or, for a module that crashed on the error, in its traceback; or from a botocore waiter's failure
+    (V(Waiter table_exists failed: An error occurred \(CODE\): ...), as C(community.aws.dynamodb_table) reports a
+    DescribeTable of its C(wait) that failed), so such a task is run again: the module reads the table again and
+    changes nothing it already did. A waiter that ran out of attempts (a timeout) is not transient. A module that
+    crashed without a message
     (when C(until) is evaluated, ansible-core 2.19 has not attached an uncaught exception's message to the result)
     counts as transient, since its code cannot be read and running the module again is harmless.
 author:
@@ -52,6 +56,8 @@ import re
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import is_retryable
 
 _BOTOCORE_MESSAGE = re.compile(r"An error occurred \(([\w.]+)\) when calling the \w+ operation")
+# botocore's WaiterError when a poll failed with an error no acceptor matches: "Waiter NAME failed: An error occurred (CODE): ..."
+_WAITER_MESSAGE = re.compile(r"Waiter \w+ failed: An error occurred \(([\w.]+)\)")
 
 
 def aws_transient_failure(result):
@@ -64,7 +70,8 @@ def aws_transient_failure(result):
     if not code:
         # a module that let botocore's ClientError through crashed: the message is in its traceback
         for key in ("msg", "exception", "module_stderr", "module_stdout", "stderr"):
-            match = _BOTOCORE_MESSAGE.search(str(result.get(key) or ""))
+            text = str(result.get(key) or "")
+            match = _BOTOCORE_MESSAGE.search(text) or _WAITER_MESSAGE.search(text)
             if match:
                 code = match.group(1)
                 break

@@ -38,6 +38,13 @@ IAM_ROLE_5XX = {
     {"failed": False, "failed_when_result": False, "error": {"code": "ThrottlingException"},
      "msg": "Failed to describe table: An error occurred (ThrottlingException) when calling the DescribeTable "
             "operation (reached max retries: 2): Rate exceeded"},
+    # community.aws.dynamodb_table's wait: a DescribeTable of its waiter failed (benchmarks/faults_journey.py, 5xx 0.6,
+    # seed 1: setup stopped at "Ensure the DynamoDB tables", the task was not run again)
+    {"failed": True, "action": "community.aws.dynamodb_table", "changed": False,
+     "msg": "Timeout while waiting for secondary index updates: Waiter global_indexes_active failed: An error "
+            "occurred (InternalServerError): Injected internal error (backupkit-emulator --error-rate)"},
+    {"failed": True, "msg": "Timeout while waiting for table creation: Waiter table_exists failed: An error "
+                            "occurred (ThrottlingException): Rate exceeded"},
     # no error dict: the code is read from botocore's message
     {"failed": True, "msg": "Failed to list backup selections: An error occurred (Throttling) when calling the "
                             "ListRoles operation (reached max retries: 4): Rate exceeded"},
@@ -54,6 +61,10 @@ def test_throttling_and_5xx_failures_are_transient(result):
     {"failed": True, "error": {"code": "AccessDenied"}},
     {"failed": True, "error": {"code": "LimitExceededException"}},
     {"failed": True, "msg": "table_name: must be 3-255 characters"},
+    # a waiter that ran out of attempts (a real timeout), or whose poll was refused
+    {"failed": True, "msg": "Timeout while waiting for table creation: Waiter table_exists failed: Max attempts exceeded"},
+    {"failed": True, "msg": "Timeout while waiting for table creation: Waiter table_exists failed: An error occurred "
+                            "(AccessDeniedException): not authorized to perform dynamodb:DescribeTable"},
     "not a result",
 ])
 def test_anything_else_is_not(result):
@@ -86,4 +97,41 @@ def test_every_role_task_of_amazon_aws_or_community_aws_is_run_again_on_a_transi
     until = " ".join(str(task.get("until", "")).split())
     # the condition, or one "or (... and ...)" term of it (the service role also waits out EntityAlreadyExists)
     assert f"{task['register']} is not backupkit.dynamodb.aws_transient_failure" in until
-    assert int(task.get("retries", 0)) >= 3 and int(task.get("delay", 0)) >= 1
+    # 5 more runs, or once when the user chose botocore's number of attempts (the aws_task_retries filter)
+    assert " ".join(str(task.get("retries", "")).split()) == "{{ 5 | backupkit.dynamodb.aws_task_retries }}"
+    assert int(task.get("delay", 0)) >= 1
+
+
+@pytest.fixture
+def no_aws_settings(monkeypatch, tmp_path):
+    for name in ("AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    return tmp_path / "config"
+
+
+def test_a_role_task_runs_5_more_times_unless_the_user_chose_a_number_of_attempts(no_aws_settings, monkeypatch):
+    from ansible_collections.backupkit.dynamodb.plugins.filter.aws_task_retries import aws_task_retries
+
+    assert aws_task_retries(5) == 5
+    # the retry mode is botocore's, inside the module: the count stays
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    assert aws_task_retries("5") == 5
+    # AWS_MAX_ATTEMPTS: botocore makes exactly that many attempts, the task runs once
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "10")
+    assert aws_task_retries(5) == 0
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    # max_attempts in the profile of ~/.aws/config (AWS_CONFIG_FILE, AWS_PROFILE)
+    no_aws_settings.write_text("[profile ops]\nmax_attempts = 2\n[default]\nregion = us-east-1\n")
+    assert aws_task_retries(5) == 5
+    monkeypatch.setenv("AWS_PROFILE", "ops")
+    assert aws_task_retries(5) == 0
+
+
+def test_aws_task_retries_wants_a_number():
+    from ansible.errors import AnsibleFilterError
+
+    from ansible_collections.backupkit.dynamodb.plugins.filter.aws_task_retries import aws_task_retries
+
+    with pytest.raises(AnsibleFilterError, match="must be a number"):
+        aws_task_retries("many")
