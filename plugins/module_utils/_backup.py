@@ -79,6 +79,23 @@ def update_region_settings(client, **params):
     return True
 
 
+# --------------------------------------------------------------------------- global settings (the organization's)
+
+
+@BackupErrorHandler.common_error_handler("describe AWS Backup global settings")
+@aws_retry
+def describe_global_settings(client):
+    """DescribeGlobalSettings' answer: {GlobalSettings: {name: "true"|"false"}, LastUpdateTime}."""
+    return _without_metadata(client.describe_global_settings())
+
+
+@BackupErrorHandler.common_error_handler("update AWS Backup global settings")
+@aws_retry
+def update_global_settings(client, settings):
+    client.update_global_settings(GlobalSettings=settings)
+    return True
+
+
 # --------------------------------------------------------------------------- plans
 
 

@@ -94,6 +94,13 @@ def update_continuous_backups(client, name, specification, timeout=CONTINUOUS_BA
                        timeout=timeout, **poll_options)
 
 
+@DynamoDBErrorHandler.common_error_handler("restore the table to a point in time")
+@aws_retry
+def restore_table_to_point_in_time(client, **params):
+    """RestoreTableToPointInTime's TableDescription (the target is CREATING)."""
+    return client.restore_table_to_point_in_time(**params)["TableDescription"]
+
+
 @DynamoDBErrorHandler.common_error_handler("update the table")
 @aws_retry
 def update_table(client, name, **params):

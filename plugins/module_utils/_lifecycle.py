@@ -5,8 +5,11 @@
 
 """The one definition of an AWS Backup lifecycle and of a backup window (private).
 
-A ``lifecycle`` option (of backup_job, and of each rule and copy action of backup_plan)
-has the same fields, the same AWS rules and the same messages everywhere.
+A ``lifecycle`` option (of backup_job and backup_copy_job, and of each rule and copy action of
+backup_plan) has the same fields, the same AWS rules and the same messages everywhere; the
+modules that take one as a top-level option take its argument spec from here
+(:func:`lifecycle_argument_spec`), with the IAM role options of a job (:func:`job_role_argument_spec`,
+:func:`job_role_constraints`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,32 @@ LIFECYCLE_FIELDS = {
     "delete_after_days": "DeleteAfterDays",
     "opt_in_to_archive_for_supported_resources": "OptInToArchiveForSupportedResources",
 }
+
+
+def lifecycle_argument_spec():
+    """The argument spec of a ``lifecycle`` option (a new dict each call: AnsibleModule may change it)."""
+    return dict(
+        type="dict",
+        options=dict(
+            move_to_cold_storage_after_days=dict(type="int"),
+            delete_after_days=dict(type="int"),
+            opt_in_to_archive_for_supported_resources=dict(type="bool"),
+        ),
+    )
+
+
+def job_role_argument_spec():
+    """The options naming the IAM role AWS Backup assumes for a job (backup_job, backup_copy_job):
+    by ARN or by name (looked up); see :func:`job_role_constraints`."""
+    return dict(iam_role_arn=dict(type="str"), iam_role_name=dict(type="str"))
+
+
+def job_role_constraints():
+    """AnsibleAWSModule's keyword arguments for :func:`job_role_argument_spec`: exactly one of the two."""
+    return dict(
+        mutually_exclusive=[["iam_role_arn", "iam_role_name"]],
+        required_one_of=[["iam_role_arn", "iam_role_name"]],
+    )
 
 
 def lifecycle_problems(lifecycle, where="lifecycle"):

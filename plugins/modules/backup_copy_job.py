@@ -255,6 +255,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_copy import copy
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_copy import input_problems
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import job_role_argument_spec
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import job_role_constraints
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_argument_spec
 
 
 def main():
@@ -262,25 +265,12 @@ def main():
         recovery_point_arn=dict(type="str", required=True),
         source_backup_vault_name=dict(type="str", required=True),
         destination_backup_vault_arn=dict(type="str", required=True),
-        iam_role_arn=dict(type="str"),
-        iam_role_name=dict(type="str"),
-        lifecycle=dict(
-            type="dict",
-            options=dict(
-                move_to_cold_storage_after_days=dict(type="int"),
-                delete_after_days=dict(type="int"),
-                opt_in_to_archive_for_supported_resources=dict(type="bool"),
-            ),
-        ),
+        lifecycle=lifecycle_argument_spec(),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=3600),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[["iam_role_arn", "iam_role_name"]],
-        required_one_of=[["iam_role_arn", "iam_role_name"]],
-        supports_check_mode=True,
-    )
+    argument_spec.update(job_role_argument_spec())
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **job_role_constraints())
     run_module(module, copy, input_problems=input_problems)
 
 

@@ -278,22 +278,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import input_problems
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import start
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import run_module
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import job_role_argument_spec
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import job_role_constraints
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._lifecycle import lifecycle_argument_spec
 
 
 def main():
     argument_spec = dict(
         resource=dict(type="str", required=True),
         backup_vault_name=dict(type="str", required=True),
-        iam_role_arn=dict(type="str"),
-        iam_role_name=dict(type="str"),
-        lifecycle=dict(
-            type="dict",
-            options=dict(
-                move_to_cold_storage_after_days=dict(type="int"),
-                delete_after_days=dict(type="int"),
-                opt_in_to_archive_for_supported_resources=dict(type="bool"),
-            ),
-        ),
+        lifecycle=lifecycle_argument_spec(),
         recovery_point_tags=dict(type="dict"),
         idempotency_token=dict(type="str", no_log=False),
         start_window_minutes=dict(type="int"),
@@ -301,12 +295,8 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=3600),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[["iam_role_arn", "iam_role_name"]],
-        required_one_of=[["iam_role_arn", "iam_role_name"]],
-        supports_check_mode=True,
-    )
+    argument_spec.update(job_role_argument_spec())
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **job_role_constraints())
     run_module(module, start, input_problems=input_problems)
 
 
