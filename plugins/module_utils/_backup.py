@@ -462,3 +462,88 @@ def list_recovery_points_by_resource(client, resource_arn):
 def delete_recovery_point(client, vault_name, recovery_point_arn):
     client.delete_recovery_point(BackupVaultName=vault_name, RecoveryPointArn=recovery_point_arn)
     return True
+
+
+# --------------------------------------------------------------------------- restore testing
+
+
+def _without_metadata(response):
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+# --------------------------------------------------------------------------- AWS calls
+
+
+@BackupErrorHandler.list_error_handler("get restore testing plan")
+@aws_retry
+def get_restore_testing_plan(client, name):
+    """GetRestoreTestingPlan's RestoreTestingPlan, or None when there is no such plan."""
+    return client.get_restore_testing_plan(RestoreTestingPlanName=name)["RestoreTestingPlan"]
+
+
+@BackupErrorHandler.common_error_handler("create restore testing plan")
+@aws_retry
+def create_restore_testing_plan(client, **params):
+    return _without_metadata(client.create_restore_testing_plan(**params))
+
+
+@BackupErrorHandler.common_error_handler("update restore testing plan")
+@aws_retry
+def update_restore_testing_plan(client, name, plan):
+    return _without_metadata(client.update_restore_testing_plan(RestoreTestingPlanName=name, RestoreTestingPlan=plan))
+
+
+@BackupErrorHandler.deletion_error_handler("delete restore testing plan")
+@aws_retry
+def delete_restore_testing_plan(client, name):
+    client.delete_restore_testing_plan(RestoreTestingPlanName=name)
+    return True
+
+
+@BackupErrorHandler.list_error_handler("list restore testing selections", default_value=[])
+@aws_retry
+def list_restore_testing_selections(client, plan_name):
+    """Every selection of the plan (all pages); [] when there is no such plan."""
+    selections = []
+    params = {"RestoreTestingPlanName": plan_name}
+    while True:
+        page = client.list_restore_testing_selections(**params)
+        selections.extend(page.get("RestoreTestingSelections") or [])
+        if not page.get("NextToken"):
+            return selections
+        params["NextToken"] = page["NextToken"]
+
+
+@BackupErrorHandler.list_error_handler("get restore testing selection")
+@aws_retry
+def get_restore_testing_selection(client, plan_name, name):
+    """GetRestoreTestingSelection's RestoreTestingSelection, or None when the plan or the selection is missing."""
+    return client.get_restore_testing_selection(RestoreTestingPlanName=plan_name, RestoreTestingSelectionName=name)[
+        "RestoreTestingSelection"
+    ]
+
+
+@BackupErrorHandler.common_error_handler("create restore testing selection")
+@aws_retry
+def create_restore_testing_selection(client, plan_name, selection):
+    return _without_metadata(
+        client.create_restore_testing_selection(RestoreTestingPlanName=plan_name, RestoreTestingSelection=selection)
+    )
+
+
+@BackupErrorHandler.common_error_handler("update restore testing selection")
+@aws_retry
+def update_restore_testing_selection(client, plan_name, name, selection):
+    return _without_metadata(
+        client.update_restore_testing_selection(
+            RestoreTestingPlanName=plan_name, RestoreTestingSelectionName=name, RestoreTestingSelection=selection
+        )
+    )
+
+
+@BackupErrorHandler.deletion_error_handler("delete restore testing selection")
+@aws_retry
+def delete_restore_testing_selection(client, plan_name, name):
+    client.delete_restore_testing_selection(RestoreTestingPlanName=plan_name, RestoreTestingSelectionName=name)
+    return True

@@ -6,8 +6,8 @@
 """AWS Backup restore testing: the AWS calls and the engines of backup_restore_testing_plan and
 backup_restore_testing_selection (private).
 
-Each restore testing operation is wrapped here once, under ``_backup``'s error handler and
-``_retry``'s retries; tags go through ``_backup``'s TagResource / UntagResource / ListTags.
+Each restore testing operation is wrapped once in ``_backup`` (with AWS Backup's other calls, under
+its error handler and ``_retry``'s retries), as are TagResource / UntagResource / ListTags.
 Each engine is describe -> desired -> predict -> compare -> apply -> describe again, over one
 normalised snake_case *view* of a plan or a selection, built the same way from the options and
 from AWS's answers so that "changed" is exactly "the views differ".
@@ -20,15 +20,22 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import BackupErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import create_restore_testing_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import create_restore_testing_selection
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_restore_testing_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import delete_restore_testing_selection
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_restore_testing_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import get_restore_testing_selection
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_restore_testing_selections
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_tags
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import tag_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import untag_resource
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import update_restore_testing_plan
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import update_restore_testing_selection
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import is_time_zone
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_plan import predicted_tags
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._common import changed_result
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._identity import CallerContext
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._schedule import schedule_problem
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
 
@@ -45,88 +52,6 @@ MAX_PROTECTED_RESOURCE_ARNS = 30
 DYNAMODB_OVERRIDES = {"encryptiontype": "encryptionType", "kmsmasterkeyarn": "kmsMasterKeyArn"}
 VAULT_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_*?-]+$")
 CONDITION_OPERATORS = {"string_equals": "StringEquals", "string_not_equals": "StringNotEquals"}
-
-
-def _without_metadata(response):
-    response.pop("ResponseMetadata", None)
-    return response
-
-
-# --------------------------------------------------------------------------- AWS calls
-
-
-@BackupErrorHandler.list_error_handler("get restore testing plan")
-@aws_retry
-def get_restore_testing_plan(client, name):
-    """GetRestoreTestingPlan's RestoreTestingPlan, or None when there is no such plan."""
-    return client.get_restore_testing_plan(RestoreTestingPlanName=name)["RestoreTestingPlan"]
-
-
-@BackupErrorHandler.common_error_handler("create restore testing plan")
-@aws_retry
-def create_restore_testing_plan(client, **params):
-    return _without_metadata(client.create_restore_testing_plan(**params))
-
-
-@BackupErrorHandler.common_error_handler("update restore testing plan")
-@aws_retry
-def update_restore_testing_plan(client, name, plan):
-    return _without_metadata(client.update_restore_testing_plan(RestoreTestingPlanName=name, RestoreTestingPlan=plan))
-
-
-@BackupErrorHandler.deletion_error_handler("delete restore testing plan")
-@aws_retry
-def delete_restore_testing_plan(client, name):
-    client.delete_restore_testing_plan(RestoreTestingPlanName=name)
-    return True
-
-
-@BackupErrorHandler.list_error_handler("list restore testing selections", default_value=[])
-@aws_retry
-def list_restore_testing_selections(client, plan_name):
-    """Every selection of the plan (all pages); [] when there is no such plan."""
-    selections = []
-    params = {"RestoreTestingPlanName": plan_name}
-    while True:
-        page = client.list_restore_testing_selections(**params)
-        selections.extend(page.get("RestoreTestingSelections") or [])
-        if not page.get("NextToken"):
-            return selections
-        params["NextToken"] = page["NextToken"]
-
-
-@BackupErrorHandler.list_error_handler("get restore testing selection")
-@aws_retry
-def get_restore_testing_selection(client, plan_name, name):
-    """GetRestoreTestingSelection's RestoreTestingSelection, or None when the plan or the selection is missing."""
-    return client.get_restore_testing_selection(RestoreTestingPlanName=plan_name, RestoreTestingSelectionName=name)[
-        "RestoreTestingSelection"
-    ]
-
-
-@BackupErrorHandler.common_error_handler("create restore testing selection")
-@aws_retry
-def create_restore_testing_selection(client, plan_name, selection):
-    return _without_metadata(
-        client.create_restore_testing_selection(RestoreTestingPlanName=plan_name, RestoreTestingSelection=selection)
-    )
-
-
-@BackupErrorHandler.common_error_handler("update restore testing selection")
-@aws_retry
-def update_restore_testing_selection(client, plan_name, name, selection):
-    return _without_metadata(
-        client.update_restore_testing_selection(
-            RestoreTestingPlanName=plan_name, RestoreTestingSelectionName=name, RestoreTestingSelection=selection
-        )
-    )
-
-
-@BackupErrorHandler.deletion_error_handler("delete restore testing selection")
-@aws_retry
-def delete_restore_testing_selection(client, plan_name, name):
-    client.delete_restore_testing_selection(RestoreTestingPlanName=plan_name, RestoreTestingSelectionName=name)
-    return True
 
 
 # --------------------------------------------------------------------------- shared checks
