@@ -300,3 +300,38 @@ def test_an_unavailable_region_stops_its_schedules_and_copies_into_it(world: Wor
     world.server.advance(86400)  # back: the next run happens, and its copy with it
     assert len(world.backup.list_backup_jobs()["BackupJobs"]) == 2
     assert [job["State"] for job in world.backup.list_copy_jobs()["CopyJobs"]] == ["COMPLETED", "FAILED"]
+
+
+def test_a_tables_tags_reach_its_recovery_points_and_their_copies(world: World) -> None:
+    """AWS Backup Developer Guide, *Copying tags onto backups*: the resource's tags and the tags assigned
+    during backup go to the recovery point (assigned first, up to 50; DynamoDB only with advanced DynamoDB
+    backup), and a copy to another Region gets all tags of the original backup."""
+    world.ddb.tag_resource(ResourceArn=TABLE_ARN, Tags=[
+        {"Key": "team", "Value": "payments"}, {"Key": "backupkit:stream", "Value": "NEW_IMAGE"},
+        {"Key": "env", "Value": "table"}] + [{"Key": f"k{n:02}", "Value": "v"} for n in range(47)])
+    job = world.backup.start_backup_job(BackupVaultName="main", ResourceArn=TABLE_ARN, IamRoleArn=world.role,
+                                        RecoveryPointTags={"env": "assigned", "by": "backup_now"})
+    world.ddb.tag_resource(ResourceArn=TABLE_ARN, Tags=[{"Key": "backupkit:stream", "Value": "KEYS_ONLY"}])  # later
+    world.server.advance(1)
+    source = job["RecoveryPointArn"]
+    tags = world.backup.list_tags(ResourceArn=source)["Tags"]
+    assert len(tags) == 50  # AWS's limit: the assigned tags first, then the table's in alphabetical order
+    assert tags["env"] == "assigned" and tags["by"] == "backup_now"
+    assert tags["backupkit:stream"] == "NEW_IMAGE" and "team" not in tags  # as the table was at backup time
+
+    copy = world.job(world.copy(source, DR_VAULT)["CopyJobId"])
+    world.server.advance(1)
+    copy = world.job(copy["CopyJobId"])
+    assert world.dr.list_tags(ResourceArn=copy["DestinationRecoveryPointArn"])["Tags"] == tags
+
+    # fewer tags: all of the table's come along
+    world.ddb.untag_resource(ResourceArn=TABLE_ARN, TagKeys=[f"k{n:02}" for n in range(47)])
+    again = world.recovery_point()
+    assert world.backup.list_tags(ResourceArn=again)["Tags"] == {
+        "team": "payments", "backupkit:stream": "KEYS_ONLY", "env": "table"}
+
+    # without advanced DynamoDB backup a DynamoDB backup gets no tags of the table
+    world.backup.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
+    plain = world.recovery_point()
+    assert plain.startswith("arn:aws:dynamodb:")
+    assert world.backup.list_tags(ResourceArn=plain)["Tags"] == {}
