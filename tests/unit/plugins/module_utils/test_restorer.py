@@ -32,7 +32,7 @@ class FakeModule:
         self.params = dict(recovery_point_arn=POINT, source_table=None, backup_vault_name="vault",
                            target_table_name="orders_restored", iam_role_arn=ROLE, iam_role_name=None,
                            encryption_type=None, kms_master_key_arn=None, copy_source_tags=False, wait=False,
-                           wait_timeout=60, recovery_point="latest")
+                           wait_timeout=60, recovery_point="latest", restore_settings=False)
         self.params.update(params)
 
     def client(self, service):
