@@ -389,7 +389,7 @@ class Restorer(object):
             result["settings_restore"] = dict(
                 recorded=recorded, settings=settings, tags=user_tags(tags), applied=[], in_place=[],
                 not_applied=[{"setting": s, "reason": reason} for s in would]
-                + [{"setting": p.split(":")[0], "reason": p} for p in problems]
+                + [{"setting": p.partition(":")[0], "reason": p} for p in problems]
                 + [{"setting": s, "reason": "not recorded when the backup was taken"}
                    for s in SETTINGS if s not in recorded and not any(p.startswith(s + ":") for p in problems)],
             )

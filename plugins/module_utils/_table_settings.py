@@ -471,7 +471,7 @@ def apply(ddb, autoscaling, table, tags, check_mode=False, log=None, timeout=600
     settings, recorded, problems = decode(tags)
     outcome = Outcome()
     for problem in problems:
-        outcome.not_applied.append({"setting": problem.split(":")[0], "reason": problem})
+        outcome.not_applied.append({"setting": problem.partition(":")[0], "reason": problem})
     reasons_taken = {entry["setting"] for entry in outcome.not_applied}
     for setting in SETTINGS:
         if setting not in recorded and setting not in reasons_taken:

@@ -123,11 +123,11 @@ notes:
     (C(ListRestoreJobs)) - a completed job of that recovery point whose created resource is the table.
   - The restored table gets the source's key schema, indexes and items as they were at backup time from AWS
     Backup; with O(restore_settings=true) (the default) the module then re-applies the recorded settings and tags.
-  - "A copy in another Region or account: run the task in that Region (O(ignore:region)) and account, with the copy's
+  - "A copy in another Region or account: run the task in that Region (O(region)) and account, with the copy's
     O(recovery_point_arn) and O(backup_vault_name), or with O(source_table) as the source table's ARN (a copy's
     resource is the source table) to restore its latest copy, in O(backup_vault_name) or in any vault there.
     Nothing is asked of the source Region or account."
-  - Settings are recorded only in recovery points of AWS Backup's ARN form (advanced DynamoDB backup on): AWS Backup
+  - Settings are recorded only in recovery points of AWS Backup's ARN form (advanced DynamoDB backup on), as AWS Backup
     puts no tags on DynamoDB's own backups. AWS documents that copies to another Region keep the recovery point's
     tags; for copies to another account it does not say so (the emulator copies them).
   - Auto scaling is re-applied with C(RegisterScalableTarget) and C(PutScalingPolicy) (a target tracking policy
