@@ -45,6 +45,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import table_arn_of_dynamodb_backup
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import EPOCH
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import MARKER as SETTINGS_MARKER
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import SETTINGS
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import apply as apply_settings
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import decode as decode_settings
@@ -385,9 +386,10 @@ class Restorer(object):
             settings, recorded, problems = decode_settings(tags)
             reason = ("would be applied once the table is restored" if self.module.check_mode and raw_table is None
                       else "the table is not ACTIVE yet; run the task again (with wait=true) to apply it")
-            would = [s for s in recorded if _on(s, settings)] + (["tags"] if user_tags(tags) else [])
+            kept_tags = user_tags(tags) if SETTINGS_MARKER in tags else {}
+            would = [s for s in recorded if _on(s, settings)] + (["tags"] if kept_tags else [])
             result["settings_restore"] = dict(
-                recorded=recorded, settings=settings, tags=user_tags(tags), applied=[], in_place=[],
+                recorded=recorded, settings=settings, tags=kept_tags, applied=[], in_place=[],
                 not_applied=[{"setting": s, "reason": reason} for s in would]
                 + [{"setting": p.partition(":")[0], "reason": p} for p in problems]
                 + [{"setting": s, "reason": "not recorded when the backup was taken"}
@@ -398,6 +400,9 @@ class Restorer(object):
                                           check_mode=self.module.check_mode, log=self.module.log,
                                           timeout=self.request.wait_timeout or 600)
         result["settings_restore"] = outcome
+        for entry in outcome["not_applied"]:
+            if entry["reason"].startswith("AWS refused"):
+                self.module.warn(f"table {name}: {entry['setting']} was not re-applied: {entry['reason']}")
         if changed:
             result["changed"] = True
             verb = "would re-apply" if self.module.check_mode else "re-applied"

@@ -462,12 +462,17 @@ class Outcome(object):
                     not_applied=self.not_applied)
 
 
+NOT_RECORDED = "not recorded when the backup was taken"
+NO_RECORD = ("the recovery point records no settings (no backupkit:settings tag); its tags are the source table's "
+             "only when the backup recorded them - copy_source_tags=true copies them")
+
+
 def apply(ddb, autoscaling, table, tags, check_mode=False, log=None, timeout=600):
     """Re-apply the settings recorded in ``tags`` (a recovery point's) to ``table`` (DescribeTable of
     an ACTIVE restored table). Returns (changed, result): the result names each setting applied,
-    already in place, or not applied with the reason."""
+    already in place, or not applied with the reason (an AWS error on one setting is its reason:
+    the others are still applied)."""
     log = log or (lambda msg: None)
-    name = table["TableName"]
     settings, recorded, problems = decode(tags)
     outcome = Outcome()
     for problem in problems:
@@ -475,97 +480,119 @@ def apply(ddb, autoscaling, table, tags, check_mode=False, log=None, timeout=600
     reasons_taken = {entry["setting"] for entry in outcome.not_applied}
     for setting in SETTINGS:
         if setting not in recorded and setting not in reasons_taken:
-            outcome.not_applied.append({"setting": setting, "reason": "not recorded when the backup was taken"})
+            outcome.not_applied.append({"setting": setting, "reason": NOT_RECORDED})
+    wanted_tags = user_tags(tags) if MARKER in (tags or {}) else {}
+    if MARKER not in (tags or {}):
+        outcome.not_applied.append({"setting": TAGS, "reason": NO_RECORD})
 
-    def done(setting, change):
-        if change:
+    steps = [(TTL, _apply_ttl), (STREAM, _apply_stream), (PITR, _apply_pitr), (AUTO_SCALING, _apply_scaling),
+             (TAGS, _apply_tags), (DELETION_PROTECTION, _apply_deletion_protection)]
+    state = {"table": table}
+    for setting, step in steps:
+        if setting == TAGS:
+            if not wanted_tags:
+                continue
+        elif setting not in recorded:
+            continue
+        try:
+            verdict = step(ddb, autoscaling, state, settings, wanted_tags, check_mode, log, timeout)
+        except AnsibleAWSError as e:
+            verdict = f"AWS refused it: {e.message}" + (f" ({e.exception})" if getattr(e, "exception", None) else "")
+        if verdict is True:
             outcome.applied.append(setting)
-        else:
+        elif verdict is False:
             outcome.in_place.append(setting)
-
-    if TTL in recorded and settings["ttl_attribute"]:
-        ttl = describe_time_to_live(ddb, name) or {}
-        if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-            if ttl.get("AttributeName") == settings["ttl_attribute"]:
-                done(TTL, False)
-            else:
-                outcome.not_applied.append({"setting": TTL, "reason": (
-                    f"time to live is on with attribute {ttl.get('AttributeName')!r}, not {settings['ttl_attribute']!r}")})
         else:
-            if not check_mode:
-                update_time_to_live(ddb, name, settings["ttl_attribute"])
-                log(f"table {name}: time to live on attribute {settings['ttl_attribute']}")
-            done(TTL, True)
-    elif TTL in recorded:
-        done(TTL, False)
-
-    if STREAM in recorded and settings["stream_view_type"]:
-        stream = table.get("StreamSpecification") or {}
-        if stream.get("StreamEnabled"):
-            if stream.get("StreamViewType") == settings["stream_view_type"]:
-                done(STREAM, False)
-            else:
-                outcome.not_applied.append({"setting": STREAM, "reason": (
-                    f"the stream is on with view type {stream.get('StreamViewType')}, not {settings['stream_view_type']}")})
-        else:
-            if not check_mode:
-                update_table(ddb, name, StreamSpecification={"StreamEnabled": True, "StreamViewType": settings["stream_view_type"]})
-                table = _wait_active(ddb, name, timeout) or table
-                log(f"table {name}: stream {settings['stream_view_type']}")
-            done(STREAM, True)
-    elif STREAM in recorded:
-        done(STREAM, False)
-
-    if PITR in recorded and settings["point_in_time_recovery"]:
-        pitr = (describe_continuous_backups(ddb, name) or {}).get("PointInTimeRecoveryDescription") or {}
-        on = pitr.get("PointInTimeRecoveryStatus") == "ENABLED"
-        if on and (pitr.get("RecoveryPeriodInDays") or PITR_DAYS[1]) == settings["recovery_period_days"]:
-            done(PITR, False)
-        else:
-            if not check_mode:
-                update_continuous_backups(ddb, name, {"PointInTimeRecoveryEnabled": True,
-                                                      "RecoveryPeriodInDays": settings["recovery_period_days"]})
-                log(f"table {name}: point-in-time recovery, {settings['recovery_period_days']} days")
-            done(PITR, True)
-    elif PITR in recorded:
-        done(PITR, False)
-
-    if AUTO_SCALING in recorded and settings["auto_scaling"]:
-        if (table.get("BillingModeSummary") or {}).get("BillingMode") == "PAY_PER_REQUEST":
-            outcome.not_applied.append({"setting": AUTO_SCALING, "reason": "the restored table is on-demand (PAY_PER_REQUEST)"})
-        else:
-            current = read_auto_scaling(autoscaling, name)
-            change = current != settings["auto_scaling"]
-            if change and not check_mode:
-                resource_id = f"table/{name}"
-                for direction, scaling in sorted(settings["auto_scaling"].items()):
-                    register_scalable_target(autoscaling, resource_id, DIMENSIONS[direction], scaling["min"], scaling["max"])
-                    put_scaling_policy(autoscaling, resource_id, DIMENSIONS[direction], METRICS[direction], scaling["target"])
-                log(f"table {name}: auto scaling {settings['auto_scaling']}")
-            done(AUTO_SCALING, change)
-    elif AUTO_SCALING in recorded:
-        done(AUTO_SCALING, False)
-
-    wanted_tags = user_tags(tags)
-    if wanted_tags:
-        current_tags = dict((t["Key"], t["Value"]) for t in list_tags_of_resource(ddb, table["TableArn"]))
-        missing = {k: v for k, v in wanted_tags.items() if current_tags.get(k) != v}
-        if missing and not check_mode:
-            tag_table(ddb, table["TableArn"], missing)
-            log(f"table {name}: tags {sorted(missing)}")
-        done(TAGS, bool(missing))
-
-    # last: deletion protection would not keep the other changes out, but a half-restored table
-    # is easier to remove without it
-    if DELETION_PROTECTION in recorded and settings["deletion_protection"]:
-        if table.get("DeletionProtectionEnabled"):
-            done(DELETION_PROTECTION, False)
-        else:
-            if not check_mode:
-                update_table(ddb, name, DeletionProtectionEnabled=True)
-                log(f"table {name}: deletion protection on")
-            done(DELETION_PROTECTION, True)
-    elif DELETION_PROTECTION in recorded:
-        done(DELETION_PROTECTION, False)
-
+            outcome.not_applied.append({"setting": setting, "reason": verdict})
     return bool(outcome.applied), outcome.result(recorded, settings, wanted_tags)
+
+
+# Each step: True (applied), False (in place or off), or the reason it cannot be applied.
+
+
+def _apply_ttl(ddb, _autoscaling, state, settings, _tags, check_mode, log, _timeout):
+    name = state["table"]["TableName"]
+    if not settings["ttl_attribute"]:
+        return False
+    ttl = describe_time_to_live(ddb, name) or {}
+    if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+        if ttl.get("AttributeName") == settings["ttl_attribute"]:
+            return False
+        return f"time to live is on with attribute {ttl.get('AttributeName')!r}, not {settings['ttl_attribute']!r}"
+    if not check_mode:
+        update_time_to_live(ddb, name, settings["ttl_attribute"])
+        log(f"table {name}: time to live on attribute {settings['ttl_attribute']}")
+    return True
+
+
+def _apply_stream(ddb, _autoscaling, state, settings, _tags, check_mode, log, timeout):
+    table = state["table"]
+    name = table["TableName"]
+    if not settings["stream_view_type"]:
+        return False
+    stream = table.get("StreamSpecification") or {}
+    if stream.get("StreamEnabled"):
+        if stream.get("StreamViewType") == settings["stream_view_type"]:
+            return False
+        return f"the stream is on with view type {stream.get('StreamViewType')}, not {settings['stream_view_type']}"
+    if not check_mode:
+        update_table(ddb, name, StreamSpecification={"StreamEnabled": True, "StreamViewType": settings["stream_view_type"]})
+        state["table"] = _wait_active(ddb, name, timeout) or table
+        log(f"table {name}: stream {settings['stream_view_type']}")
+    return True
+
+
+def _apply_pitr(ddb, _autoscaling, state, settings, _tags, check_mode, log, _timeout):
+    name = state["table"]["TableName"]
+    if not settings["point_in_time_recovery"]:
+        return False
+    pitr = (describe_continuous_backups(ddb, name) or {}).get("PointInTimeRecoveryDescription") or {}
+    on = pitr.get("PointInTimeRecoveryStatus") == "ENABLED"
+    if on and (pitr.get("RecoveryPeriodInDays") or PITR_DAYS[1]) == settings["recovery_period_days"]:
+        return False
+    if not check_mode:
+        update_continuous_backups(ddb, name, {"PointInTimeRecoveryEnabled": True,
+                                              "RecoveryPeriodInDays": settings["recovery_period_days"]})
+        log(f"table {name}: point-in-time recovery, {settings['recovery_period_days']} days")
+    return True
+
+
+def _apply_scaling(_ddb, autoscaling, state, settings, _tags, check_mode, log, _timeout):
+    table = state["table"]
+    name = table["TableName"]
+    if not settings["auto_scaling"]:
+        return False
+    if (table.get("BillingModeSummary") or {}).get("BillingMode") == "PAY_PER_REQUEST":
+        return "the restored table is on-demand (PAY_PER_REQUEST)"
+    if read_auto_scaling(autoscaling, name) == settings["auto_scaling"]:
+        return False
+    if not check_mode:
+        resource_id = f"table/{name}"
+        for direction, scaling in sorted(settings["auto_scaling"].items()):
+            register_scalable_target(autoscaling, resource_id, DIMENSIONS[direction], scaling["min"], scaling["max"])
+            put_scaling_policy(autoscaling, resource_id, DIMENSIONS[direction], METRICS[direction], scaling["target"])
+        log(f"table {name}: auto scaling {settings['auto_scaling']}")
+    return True
+
+
+def _apply_tags(ddb, _autoscaling, state, _settings, tags, check_mode, log, _timeout):
+    table = state["table"]
+    current = dict((t["Key"], t["Value"]) for t in list_tags_of_resource(ddb, table["TableArn"]))
+    missing = {k: v for k, v in tags.items() if current.get(k) != v}
+    if not missing:
+        return False
+    if not check_mode:
+        tag_table(ddb, table["TableArn"], missing)
+        log(f"table {table['TableName']}: tags {sorted(missing)}")
+    return True
+
+
+def _apply_deletion_protection(ddb, _autoscaling, state, settings, _tags, check_mode, log, _timeout):
+    # last: a table half restored is easier to remove without it
+    table = state["table"]
+    if not settings["deletion_protection"] or table.get("DeletionProtectionEnabled"):
+        return False
+    if not check_mode:
+        update_table(ddb, table["TableName"], DeletionProtectionEnabled=True)
+        log(f"table {table['TableName']}: deletion protection on")
+    return True

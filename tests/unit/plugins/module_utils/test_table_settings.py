@@ -128,3 +128,103 @@ def test_tag_changes_touch_only_backupkit_tags_that_differ() -> None:
     wanted = {MARKER: "1:pitr+stream", "backupkit:pitr": "14"}
     assert tag_changes(current, wanted) == ({"backupkit:pitr": "14"}, ["backupkit:stream"])
     assert tag_changes(dict(current, **{"backupkit:pitr": "14"}), dict(current, **{"backupkit:pitr": "14"})) == ({}, [])
+
+
+# --- apply: the recorded settings re-applied to a restored table, against stubbed clients -----------------
+
+NAME = "orders"
+TABLE_ARN = f"arn:aws:dynamodb:us-west-2:123456789012:table/{NAME}"
+RESTORED = {"TableName": NAME, "TableArn": TABLE_ARN, "TableStatus": "ACTIVE",
+            "BillingModeSummary": {"BillingMode": "PROVISIONED"}}
+
+
+@pytest.fixture
+def stubbed():
+    import boto3
+    from botocore.stub import Stubber
+
+    made = {service: boto3.client(service, region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x")
+            for service in ("dynamodb", "application-autoscaling")}
+    stubs = {service: Stubber(client) for service, client in made.items()}
+    for stub in stubs.values():
+        stub.activate()
+    yield made, stubs
+    for stub in stubs.values():
+        stub.assert_no_pending_responses()
+        stub.deactivate()
+
+
+def _recorded_tags():
+    return dict(encode(FULL)[0], team="payments", **{"aws:backup:source-resource": "x"})
+
+
+def test_apply_re_applies_every_recorded_setting_and_the_tables_tags(stubbed, monkeypatch) -> None:
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import apply
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    made, stubs = stubbed
+    ddb, aas = stubs["dynamodb"], stubs["application-autoscaling"]
+    ddb.add_response("describe_time_to_live", {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}, {"TableName": NAME})
+    ddb.add_response("update_time_to_live", {"TimeToLiveSpecification": {"Enabled": True, "AttributeName": "expires_at"}},
+                     {"TableName": NAME, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "expires_at"}})
+    ddb.add_response("update_table", {"TableDescription": {}}, {
+        "TableName": NAME, "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}})
+    ddb.add_response("describe_table", {"Table": RESTORED}, {"TableName": NAME})
+    ddb.add_response("describe_continuous_backups", {"ContinuousBackupsDescription": {
+        "ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}},
+        {"TableName": NAME})
+    ddb.add_response("update_continuous_backups", {"ContinuousBackupsDescription": {"ContinuousBackupsStatus": "ENABLED"}}, {
+        "TableName": NAME, "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}})
+    aas.add_response("describe_scalable_targets", {"ScalableTargets": []},
+                     {"ServiceNamespace": "dynamodb", "ResourceIds": [f"table/{NAME}"]})
+    aas.add_response("describe_scaling_policies", {"ScalingPolicies": []},
+                     {"ServiceNamespace": "dynamodb", "ResourceId": f"table/{NAME}"})
+    for direction, dimension, metric, low, high, target in (
+            ("read", "dynamodb:table:ReadCapacityUnits", "DynamoDBReadCapacityUtilization", 5, 100, 70.0),
+            ("write", "dynamodb:table:WriteCapacityUnits", "DynamoDBWriteCapacityUtilization", 1, 40, 55.5)):
+        aas.add_response("register_scalable_target", {}, {"ServiceNamespace": "dynamodb", "ResourceId": f"table/{NAME}",
+                                                          "ScalableDimension": dimension, "MinCapacity": low, "MaxCapacity": high})
+        aas.add_response("put_scaling_policy", {"PolicyARN": "arn:x"}, {
+            "PolicyName": f"{metric}:table/{NAME}", "ServiceNamespace": "dynamodb", "ResourceId": f"table/{NAME}",
+            "ScalableDimension": dimension, "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {"TargetValue": target,
+                                                         "PredefinedMetricSpecification": {"PredefinedMetricType": metric}}})
+    ddb.add_response("list_tags_of_resource", {"Tags": []}, {"ResourceArn": TABLE_ARN})
+    ddb.add_response("tag_resource", {}, {"ResourceArn": TABLE_ARN, "Tags": [{"Key": "team", "Value": "payments"}]})
+    ddb.add_response("update_table", {"TableDescription": {}}, {"TableName": NAME, "DeletionProtectionEnabled": True})
+
+    changed, result = apply(made["dynamodb"], made["application-autoscaling"], dict(RESTORED), _recorded_tags())
+    assert changed is True
+    assert result["applied"] == ["ttl", "stream", "pitr", "auto_scaling", "tags", "deletion_protection"]
+    assert result["in_place"] == [] and result["not_applied"] == []
+    assert result["tags"] == {"team": "payments"}  # never backupkit:* or aws:* tags
+
+
+def test_apply_goes_on_past_a_setting_aws_refuses_and_says_why(stubbed, monkeypatch) -> None:
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import apply
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    made, stubs = stubbed
+    ddb = stubs["dynamodb"]
+    tags = encode(dict(empty_settings(), ttl_attribute="expires_at", deletion_protection=True))[0]
+    ddb.add_response("describe_time_to_live", {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}, {"TableName": NAME})
+    ddb.add_client_error("update_time_to_live", "AccessDeniedException", "not authorized to perform: dynamodb:UpdateTimeToLive")
+    ddb.add_response("update_table", {"TableDescription": {}}, {"TableName": NAME, "DeletionProtectionEnabled": True})
+
+    changed, result = apply(made["dynamodb"], made["application-autoscaling"], dict(RESTORED), tags)
+    assert changed is True
+    assert result["applied"] == ["deletion_protection"]
+    assert result["in_place"] == ["stream", "pitr", "auto_scaling"]  # off in the source: nothing to do
+    assert [entry["setting"] for entry in result["not_applied"]] == ["ttl"]
+    assert "AWS refused it" in result["not_applied"][0]["reason"]
+    assert "dynamodb:UpdateTimeToLive" in result["not_applied"][0]["reason"]
+
+
+def test_apply_without_a_record_changes_nothing_and_says_so(stubbed) -> None:
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import apply
+
+    made, _stubs = stubbed
+    changed, result = apply(made["dynamodb"], made["application-autoscaling"], dict(RESTORED), {"team": "payments"})
+    assert changed is False and result["applied"] == [] and result["tags"] == {}
+    assert [entry["setting"] for entry in result["not_applied"]] == list(SETTINGS) + ["tags"]
+    assert result["not_applied"][-1]["reason"].startswith("the recovery point records no settings")
