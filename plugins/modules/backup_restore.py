@@ -25,6 +25,10 @@ description:
     as it is.
   - A restore job of the same recovery point that is already creating the target table is waited for,
     never started twice.
+  - A copy in another Region or account is restored in that Region and account, from its vault there, without
+    any call to the source Region or account (which may be down).
+  - With O(restore_settings=true) (the default) the new table then gets back what AWS's restore does not carry
+    over, as recorded in the recovery point's tags when the backup was taken (M(backupkit.dynamodb.ddb_table_settings)).
 author:
   - backupkit.dynamodb contributors (!UNKNOWN)
 options:
