@@ -158,9 +158,10 @@ def test_a_rules_copy_actions_run_when_its_scheduled_backup_completes(world: Wor
     central, central_backup = world.organization()
     central_vault = f"arn:aws:backup:us-east-1:{central}:backup-vault:central"
     central_backup.put_backup_vault_access_policy(BackupVaultName="central", Policy=copy_policy(ACCOUNT))
+    world.ddb.tag_resource(ResourceArn=TABLE_ARN, Tags=[{"Key": "backupkit:pitr", "Value": "7"}])
     plan = world.backup.create_backup_plan(BackupPlan={"BackupPlanName": "daily", "Rules": [{
         "RuleName": "daily", "TargetBackupVaultName": "main", "ScheduleExpression": "cron(0 5 ? * * *)",
-        "Lifecycle": {"DeleteAfterDays": 35},
+        "Lifecycle": {"DeleteAfterDays": 35}, "RecoveryPointTags": {"rule": "daily"},
         "CopyActions": [{"DestinationBackupVaultArn": DR_VAULT, "Lifecycle": {"DeleteAfterDays": 14}},
                         {"DestinationBackupVaultArn": central_vault}]}]})
     world.backup.create_backup_selection(BackupPlanId=plan["BackupPlanId"], BackupSelection={
@@ -183,6 +184,11 @@ def test_a_rules_copy_actions_run_when_its_scheduled_backup_completes(world: Wor
     central_points = central_backup.list_recovery_points_by_backup_vault(BackupVaultName="central")["RecoveryPoints"]
     assert [p["RecoveryPointArn"] for p in central_points] == [by_vault[central_vault]["DestinationRecoveryPointArn"]]
     assert central_points[0]["RecoveryPointArn"].startswith(f"arn:aws:backup:us-east-1:{central}:recovery-point:")
+    # the scheduled backup got the rule's tags and the table's; both copies got them all
+    tags = {"rule": "daily", "backupkit:pitr": "7"}
+    assert world.backup.list_tags(ResourceArn=backup_job["RecoveryPointArn"])["Tags"] == tags
+    assert world.dr.list_tags(ResourceArn=by_vault[DR_VAULT]["DestinationRecoveryPointArn"])["Tags"] == tags
+    assert central_backup.list_tags(ResourceArn=central_points[0]["RecoveryPointArn"])["Tags"] == tags
     # the copy in the DR Region is deleted at its own DeleteAt (14 days), the source's at 35
     world.server.advance(15 * 86400)
     dr_points = world.dr.list_recovery_points_by_backup_vault(BackupVaultName="dr")["RecoveryPoints"]
