@@ -42,6 +42,7 @@ from typing import Any
 
 from moto.core.utils import unix_time, utcnow
 from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Backup, RestoredPITTable, RestoredTable, Table
 from moto.dynamodb.responses import DynamoHandler
@@ -467,8 +468,20 @@ class DynamoHandlerExtension(DynamoHandler):
         return moto(DynamoHandler, self).create_table()
 
 
+class TagBackendExtension(DynamoDBBackend):
+    """TagResource replaces the value of a key the table has already, as AWS does (moto appended a
+    second tag of the same key)."""
+
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        for table in self.tables.values():
+            if table.table_arn == arn:
+                table.tags = [tag for tag in table.tags if tag["Key"] not in tags] + [
+                    {"Key": key, "Value": value} for key, value in tags.items()]
+
+
 def install() -> None:
     """Extend moto's DynamoDB models and request handler (idempotent)."""
+    extend(DynamoDBBackend, TagBackendExtension)
     extend(Item, ItemExtension)
     extend(Table, TableExtension)
     extend(Backup, BackupExtension)

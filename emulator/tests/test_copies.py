@@ -158,9 +158,10 @@ def test_a_rules_copy_actions_run_when_its_scheduled_backup_completes(world: Wor
     central, central_backup = world.organization()
     central_vault = f"arn:aws:backup:us-east-1:{central}:backup-vault:central"
     central_backup.put_backup_vault_access_policy(BackupVaultName="central", Policy=copy_policy(ACCOUNT))
+    world.ddb.tag_resource(ResourceArn=TABLE_ARN, Tags=[{"Key": "backupkit:pitr", "Value": "7"}])
     plan = world.backup.create_backup_plan(BackupPlan={"BackupPlanName": "daily", "Rules": [{
         "RuleName": "daily", "TargetBackupVaultName": "main", "ScheduleExpression": "cron(0 5 ? * * *)",
-        "Lifecycle": {"DeleteAfterDays": 35},
+        "Lifecycle": {"DeleteAfterDays": 35}, "RecoveryPointTags": {"rule": "daily"},
         "CopyActions": [{"DestinationBackupVaultArn": DR_VAULT, "Lifecycle": {"DeleteAfterDays": 14}},
                         {"DestinationBackupVaultArn": central_vault}]}]})
     world.backup.create_backup_selection(BackupPlanId=plan["BackupPlanId"], BackupSelection={
@@ -183,6 +184,11 @@ def test_a_rules_copy_actions_run_when_its_scheduled_backup_completes(world: Wor
     central_points = central_backup.list_recovery_points_by_backup_vault(BackupVaultName="central")["RecoveryPoints"]
     assert [p["RecoveryPointArn"] for p in central_points] == [by_vault[central_vault]["DestinationRecoveryPointArn"]]
     assert central_points[0]["RecoveryPointArn"].startswith(f"arn:aws:backup:us-east-1:{central}:recovery-point:")
+    # the scheduled backup got the rule's tags and the table's; both copies got them all
+    tags = {"rule": "daily", "backupkit:pitr": "7"}
+    assert world.backup.list_tags(ResourceArn=backup_job["RecoveryPointArn"])["Tags"] == tags
+    assert world.dr.list_tags(ResourceArn=by_vault[DR_VAULT]["DestinationRecoveryPointArn"])["Tags"] == tags
+    assert central_backup.list_tags(ResourceArn=central_points[0]["RecoveryPointArn"])["Tags"] == tags
     # the copy in the DR Region is deleted at its own DeleteAt (14 days), the source's at 35
     world.server.advance(15 * 86400)
     dr_points = world.dr.list_recovery_points_by_backup_vault(BackupVaultName="dr")["RecoveryPoints"]
@@ -300,3 +306,38 @@ def test_an_unavailable_region_stops_its_schedules_and_copies_into_it(world: Wor
     world.server.advance(86400)  # back: the next run happens, and its copy with it
     assert len(world.backup.list_backup_jobs()["BackupJobs"]) == 2
     assert [job["State"] for job in world.backup.list_copy_jobs()["CopyJobs"]] == ["COMPLETED", "FAILED"]
+
+
+def test_a_tables_tags_reach_its_recovery_points_and_their_copies(world: World) -> None:
+    """AWS Backup Developer Guide, *Copying tags onto backups*: the resource's tags and the tags assigned
+    during backup go to the recovery point (assigned first, up to 50; DynamoDB only with advanced DynamoDB
+    backup), and a copy to another Region gets all tags of the original backup."""
+    world.ddb.tag_resource(ResourceArn=TABLE_ARN, Tags=[
+        {"Key": "team", "Value": "payments"}, {"Key": "backupkit:stream", "Value": "NEW_IMAGE"},
+        {"Key": "env", "Value": "table"}] + [{"Key": f"k{n:02}", "Value": "v"} for n in range(47)])
+    job = world.backup.start_backup_job(BackupVaultName="main", ResourceArn=TABLE_ARN, IamRoleArn=world.role,
+                                        RecoveryPointTags={"env": "assigned", "by": "backup_now"})
+    world.ddb.tag_resource(ResourceArn=TABLE_ARN, Tags=[{"Key": "backupkit:stream", "Value": "KEYS_ONLY"}])  # later
+    world.server.advance(1)
+    source = job["RecoveryPointArn"]
+    tags = world.backup.list_tags(ResourceArn=source)["Tags"]
+    assert len(tags) == 50  # AWS's limit: the assigned tags first, then the table's in alphabetical order
+    assert tags["env"] == "assigned" and tags["by"] == "backup_now"
+    assert tags["backupkit:stream"] == "NEW_IMAGE" and "team" not in tags  # as the table was at backup time
+
+    copy = world.job(world.copy(source, DR_VAULT)["CopyJobId"])
+    world.server.advance(1)
+    copy = world.job(copy["CopyJobId"])
+    assert world.dr.list_tags(ResourceArn=copy["DestinationRecoveryPointArn"])["Tags"] == tags
+
+    # fewer tags: all of the table's come along
+    world.ddb.untag_resource(ResourceArn=TABLE_ARN, TagKeys=[f"k{n:02}" for n in range(47)])
+    again = world.recovery_point()
+    assert world.backup.list_tags(ResourceArn=again)["Tags"] == {
+        "team": "payments", "backupkit:stream": "KEYS_ONLY", "env": "table"}
+
+    # without advanced DynamoDB backup a DynamoDB backup gets no tags of the table
+    world.backup.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": False})
+    plain = world.recovery_point()
+    assert plain.startswith("arn:aws:dynamodb:")
+    assert world.backup.list_tags(ResourceArn=plain)["Tags"] == {}

@@ -26,6 +26,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import describe_restore_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_recovery_points_by_resource
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_restore_jobs
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import list_tags
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup import start_restore_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._backup_jobs import wait_for_restore_job
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
@@ -36,6 +37,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import choose_recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import explain_no_choice
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import find_recovery_point
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_backup_vault_names
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import list_recovery_points_by_vault
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import normalise_recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import recovery_point_arn_kind
@@ -43,6 +45,11 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_point
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._recovery_points import table_arn_of_dynamodb_backup
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import EPOCH
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import iso
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import MARKER as SETTINGS_MARKER
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import SETTINGS
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import apply as apply_settings
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import decode as decode_settings
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_settings import user_tags
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._time import parse_time
 
 # botocore's RestoreJobStatus enum
@@ -243,6 +250,7 @@ class Request(object):
         self.role_name = params.get("iam_role_name")
         self.kms_key = params.get("kms_master_key_arn")
         self.copy_tags = bool(params.get("copy_source_tags"))
+        self.restore_settings = params.get("restore_settings", True) is not False
         self.wait = params.get("wait")
         self.wait_timeout = params.get("wait_timeout")
         self.at = None
@@ -307,6 +315,13 @@ class Restorer(object):
         where = f" in backup vault {request.vault!r}" if request.vault else ""
         if request.recovery_point_arn:
             arn = request.recovery_point_arn
+            arn_region = (parse_aws_arn(arn) or {}).get("region")
+            if arn_region and self.module.region and arn_region != self.module.region:
+                self.fail(
+                    f"recovery_point_arn {arn} is in Region {arn_region}, and the task runs in Region {self.module.region}: "
+                    f"AWS Backup restores a recovery point in its own Region; set region: {arn_region} (for a copy, "
+                    "the ARN of the copy in the Region where it is)"
+                )
             raw = find_recovery_point(self.client, arn, request.vault, [source_arn, table_arn_of_dynamodb_backup(arn)])
             if raw is None:
                 self.fail(f"Recovery point {arn} was not found{where or ' in any backup vault of this account and region'}")
@@ -316,6 +331,12 @@ class Restorer(object):
 
         if request.vault:
             points = list_recovery_points_by_vault(self.client, request.vault, resource_arn=source_arn)
+        elif _elsewhere(source_arn, self.module.region, lambda: self.ctx.account_id):
+            # copies of a table of another Region or account: they are only in this Region's vaults
+            points = []
+            for name in list_backup_vault_names(self.client):
+                points.extend(dict(point, BackupVaultName=point.get("BackupVaultName") or name)
+                              for point in list_recovery_points_by_vault(self.client, name, resource_arn=source_arn))
         else:
             points = list_recovery_points_by_resource(self.client, source_arn)
         chosen = choose_recovery_point(points, request.at)
@@ -331,8 +352,67 @@ class Restorer(object):
     # -- the restore ---------------------------------------------------------
 
     def run(self):
-        request = self.request
         raw_point = self.recovery_point()
+        result = self.restore(raw_point)
+        if self.request.restore_settings:
+            result = self.reapply(raw_point, result)
+        return result
+
+    def recovery_point_tags(self, raw_point):
+        """The tags of the recovery point, read in its own vault (a copy's are the copy's); None when
+        AWS keeps none (a DynamoDB-form backup, without advanced DynamoDB backup)."""
+        arn = raw_point["RecoveryPointArn"]
+        if recovery_point_arn_kind(arn) != "backup":
+            return None
+        return list_tags(self.client, arn)
+
+    def reapply(self, raw_point, result):
+        """Re-apply to the target table what AWS's restore does not carry over, as recorded in the
+        recovery point's tags (backupkit:* settings, and the table's own tags)."""
+        tags = self.recovery_point_tags(raw_point)
+        table = result.get("table")
+        if tags is None:
+            result["settings_restore"] = dict(
+                recorded=[], settings=None, tags={}, applied=[], in_place=[],
+                not_applied=[{"setting": "all", "reason": (
+                    "the recovery point is a DynamoDB backup (arn:aws:dynamodb:...), which carries no tags: "
+                    "turn advanced DynamoDB backup on to record the settings")}],
+            )
+            return result
+        name = self.request.target
+        raw_table = describe_table(self.ddb, name) if table is not None else None
+        ready = raw_table is not None and _table_ready(raw_table)
+        if not ready:
+            settings, recorded, problems = decode_settings(tags)
+            reason = ("would be applied once the table is restored" if self.module.check_mode and raw_table is None
+                      else "the table is not ACTIVE yet; run the task again (with wait=true) to apply it")
+            kept_tags = user_tags(tags) if SETTINGS_MARKER in tags else {}
+            would = [s for s in recorded if _on(s, settings)] + (["tags"] if kept_tags else [])
+            result["settings_restore"] = dict(
+                recorded=recorded, settings=settings, tags=kept_tags, applied=[], in_place=[],
+                not_applied=[{"setting": s, "reason": reason} for s in would]
+                + [{"setting": p.partition(":")[0], "reason": p} for p in problems]
+                + [{"setting": s, "reason": "not recorded when the backup was taken"}
+                   for s in SETTINGS if s not in recorded and not any(p.startswith(s + ":") for p in problems)],
+            )
+            return result
+        changed, outcome = apply_settings(self.ddb, self.module.client("application-autoscaling"), raw_table, tags,
+                                          check_mode=self.module.check_mode, log=self.module.log,
+                                          timeout=self.request.wait_timeout or 600)
+        result["settings_restore"] = outcome
+        for entry in outcome["not_applied"]:
+            if entry["reason"].startswith("AWS refused"):
+                self.module.warn(f"table {name}: {entry['setting']} was not re-applied: {entry['reason']}")
+        if changed:
+            result["changed"] = True
+            verb = "would re-apply" if self.module.check_mode else "re-applied"
+            result["msg"] = f"{result.get('msg')}; {verb} {', '.join(outcome['applied'])}"
+            if not self.module.check_mode:
+                result["table"] = normalise_table(describe_table(self.ddb, name))
+        return result
+
+    def restore(self, raw_point):
+        request = self.request
         point = normalise_recovery_point(raw_point)
         point_arn = raw_point["RecoveryPointArn"]
         source = point.get("resource_arn") or self.source_arn() or "?"
@@ -439,6 +519,24 @@ class Restorer(object):
                 table=normalise_table(table),
             )
         return table
+
+
+def _elsewhere(table_arn, region, account_id):
+    """Whether a table ARN names a table of another Region than ``region`` or another account than
+    ``account_id()`` (asked only when the Region is the same)."""
+    parsed = parse_aws_arn(table_arn or "") or {}
+    if parsed.get("region") and region and parsed["region"] != region:
+        return True
+    return bool(parsed.get("account_id") and parsed["account_id"] != account_id())
+
+
+def _on(setting, settings):
+    """Whether a recorded setting is on (something to apply)."""
+    return bool({
+        "ttl": settings.get("ttl_attribute"), "stream": settings.get("stream_view_type"),
+        "pitr": settings.get("point_in_time_recovery"), "deletion_protection": settings.get("deletion_protection"),
+        "auto_scaling": settings.get("auto_scaling"),
+    }.get(setting))
 
 
 def _slack():

@@ -25,6 +25,10 @@ description:
     as it is.
   - A restore job of the same recovery point that is already creating the target table is waited for,
     never started twice.
+  - A copy in another Region or account is restored in that Region and account, from its vault there, without
+    any call to the source Region or account (which may be down).
+  - With O(restore_settings=true) (the default) the new table then gets back what AWS's restore does not carry
+    over, as recorded in the recovery point's tags when the backup was taken (M(backupkit.dynamodb.ddb_table_settings)).
 author:
   - backupkit.dynamodb contributors (!UNKNOWN)
 options:
@@ -86,6 +90,21 @@ options:
       - Copy the tags of the backed-up table to the new table (C(CopySourceTagsToRestoredResource)).
     type: bool
     default: false
+  restore_settings:
+    description:
+      - Re-apply to the new table what AWS's restore does not carry over, as it was recorded when the backup was
+        taken (M(backupkit.dynamodb.ddb_table_settings)) in the recovery point's C(backupkit:*) tags - time to live,
+        the stream, point-in-time recovery and its recovery period, deletion protection, Application Auto Scaling of
+        the table's capacity - and the recovery point's other tags (the source table's, which AWS Backup copied to it;
+        not C(aws:*) ones).
+      - The tags are read from the recovery point in the vault where it is, so a copy in another Region or account
+        is restored whole while the source Region or account cannot be reached.
+      - Only what differs is changed; a setting that cannot be applied (not recorded, or the table has another time to
+        live attribute or stream view type already) is listed in RV(settings_restore.not_applied) with the reason,
+        and does not fail the task.
+      - Needs O(wait=true) on the run that restores (or a later run, once the table is C(ACTIVE)).
+    type: bool
+    default: true
   wait:
     description:
       - Wait for the restore job to end and for the table to be C(ACTIVE).
@@ -106,8 +125,17 @@ notes:
   - Whether an existing table was restored from the recovery point is read from its C(RestoreSummary)
     (C(SourceBackupArn), in either ARN form) and, failing that, from the restore job history
     (C(ListRestoreJobs)) - a completed job of that recovery point whose created resource is the table.
-  - The restored table gets the source's key schema, indexes and items as they were at backup time. Tags
-    are copied only with O(copy_source_tags=true).
+  - The restored table gets the source's key schema, indexes and items as they were at backup time from AWS
+    Backup; with O(restore_settings=true) (the default) the module then re-applies the recorded settings and tags.
+  - "A copy in another Region or account: run the task in that Region (O(region)) and account, with the copy's
+    O(recovery_point_arn) and O(backup_vault_name), or with O(source_table) as the source table's ARN (a copy's
+    resource is the source table) to restore its latest copy, in O(backup_vault_name) or in any vault there.
+    Nothing is asked of the source Region or account."
+  - Settings are recorded only in recovery points of AWS Backup's ARN form (advanced DynamoDB backup on), as AWS Backup
+    puts no tags on DynamoDB's own backups. AWS documents that copies to another Region keep the recovery point's
+    tags; for copies to another account it does not say so (the emulator copies them).
+  - Auto scaling is re-applied with C(RegisterScalableTarget) and C(PutScalingPolicy) (a target tracking policy
+    named C(DynamoDBReadCapacityUtilization:table/NAME)), only to a table with provisioned capacity.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -150,6 +178,19 @@ EXAMPLES = r"""
     iam_role_name: AWSBackupDefaultServiceRole
     copy_source_tags: true
     wait: false
+
+- name: In the DR Region, restore the latest copy of a table of us-east-1 with its settings
+  backupkit.dynamodb.backup_restore:
+    region: us-west-2
+    source_table: arn:aws:dynamodb:us-east-1:123456789012:table/orders
+    backup_vault_name: dynamodb-dr
+    target_table_name: orders
+    iam_role_name: AWSBackupDefaultServiceRole
+  register: dr_restore
+
+- name: Show what was re-applied and what could not be
+  ansible.builtin.debug:
+    msg: "{{ dr_restore.settings_restore.applied }} / {{ dr_restore.settings_restore.not_applied }}"
 
 - name: What would be restored (starts nothing)
   backupkit.dynamodb.backup_restore:
@@ -268,6 +309,47 @@ restore_job:
       type: str
       returned: always
       sample: arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole
+settings_restore:
+  description:
+    - What O(restore_settings) re-applied from the recovery point's tags. Absent with O(restore_settings=false).
+  returned: when O(restore_settings=true)
+  type: dict
+  contains:
+    recorded:
+      description: The settings recorded in the recovery point (V(ttl), V(stream), V(pitr), V(deletion_protection), V(auto_scaling)).
+      type: list
+      elements: str
+      returned: always
+      sample: [ttl, stream, pitr, deletion_protection, auto_scaling]
+    settings:
+      description: The recorded settings, as RV(backupkit.dynamodb.ddb_table_settings#module:settings) has them.
+      type: dict
+      returned: always
+      sample: {"ttl_attribute": "expires_at", "stream_view_type": "NEW_IMAGE", "point_in_time_recovery": true,
+               "recovery_period_days": 7, "deletion_protection": true, "auto_scaling": {}}
+    tags:
+      description: The tags of the recovery point put on the table (not C(backupkit:*), not C(aws:*)).
+      type: dict
+      returned: always
+      sample: {"team": "payments"}
+    applied:
+      description: The settings this run changed on the table (V(tags) for the tags); in check mode, those it would change.
+      type: list
+      elements: str
+      returned: always
+      sample: [ttl, stream, pitr, tags, deletion_protection]
+    in_place:
+      description: The recorded settings the table already had (a re-run lists them all here).
+      type: list
+      elements: str
+      returned: always
+      sample: []
+    not_applied:
+      description: Each setting not applied, with the reason (not recorded when the backup was taken, the table not ACTIVE yet, ...).
+      type: list
+      elements: dict
+      returned: always
+      sample: [{"setting": "auto_scaling", "reason": "not recorded when the backup was taken"}]
 table:
   description:
     - The target table as C(DescribeTable) returns it, in snake_case (attribute names are values and are
@@ -325,6 +407,7 @@ def main():
         encryption_type=dict(type="str", choices=["Default", "KMS"]),
         kms_master_key_arn=dict(type="str", no_log=False),
         copy_source_tags=dict(type="bool", default=False),
+        restore_settings=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
     )

@@ -124,6 +124,27 @@ class BackupRequest:
     created_by: dict[str, Any] | None
 
 
+# AWS Backup's limit of the tags it puts on a recovery point
+MAX_RECOVERY_POINT_TAGS = 50
+
+
+def recovery_point_tags(assigned: dict[str, str] | None, table: Any, advanced: bool) -> dict[str, str]:
+    """The tags of a new recovery point, as the AWS Backup Developer Guide (*Copying tags onto
+    backups*) has them: the tags assigned during backup (RecoveryPointTags) and the resource's own
+    tags, up to 50, the assigned ones first, each set in alphabetical order; for DynamoDB the
+    table's tags only with advanced DynamoDB backup ("DynamoDB does not support assigning tags to
+    backups unless you first enable Advanced DynamoDB backup"). Tags of the table at backup time;
+    its ``aws:`` tags are AWS's own and are not copied."""
+    tags = dict(sorted((assigned or {}).items()))
+    if advanced and table is not None:
+        for tag in sorted(table.tags or [], key=lambda tag: tag["Key"]):
+            if len(tags) >= MAX_RECOVERY_POINT_TAGS:
+                break
+            if tag["Key"] not in tags and not tag["Key"].lower().startswith("aws:"):
+                tags[tag["Key"]] = tag["Value"]
+    return dict(list(tags.items())[:MAX_RECOVERY_POINT_TAGS])
+
+
 class BackupJob:
     """One backup job; its state is derived from time, failure and abort."""
 
@@ -555,8 +576,9 @@ class JobsBackendMixin:
         job.failure = self._backup_failure(job, vault, table)
         if job.failure is None and job.expiry is None:
             self._take_recovery_point(job, vault, table)
-            if request.recovery_point_tags:
-                self.tag_resource(job.recovery_point_arn, request.recovery_point_tags)
+            tags = recovery_point_tags(request.recovery_point_tags, table, job.recovery_point.advanced)
+            if tags:
+                self.tag_resource(job.recovery_point_arn, tags)
         self.backup_jobs[job.backup_job_id] = job
         return job
 

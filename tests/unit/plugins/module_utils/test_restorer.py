@@ -32,7 +32,7 @@ class FakeModule:
         self.params = dict(recovery_point_arn=POINT, source_table=None, backup_vault_name="vault",
                            target_table_name="orders_restored", iam_role_arn=ROLE, iam_role_name=None,
                            encryption_type=None, kms_master_key_arn=None, copy_source_tags=False, wait=False,
-                           wait_timeout=60, recovery_point="latest")
+                           wait_timeout=60, recovery_point="latest", restore_settings=False)
         self.params.update(params)
 
     def client(self, service):
@@ -124,3 +124,39 @@ def test_a_table_already_restored_from_the_point_is_not_changed(clients):
     assert result["changed"] is False
     assert result["msg"].startswith("Table orders_restored was already restored from recovery point")
     assert result["restore_job"]["restore_job_id"] == "job-0"
+
+
+def test_the_latest_copy_of_a_table_of_another_region_is_found_in_the_vaults_here(clients):
+    """A copy's resource is the source table (of another Region): its copies are looked for in every
+    vault of this Region, never through the source Region."""
+    made, stubs = clients
+    source = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders"
+    old, new = POINT + "-old", POINT + "-new"
+    stubs["backup"].add_response("list_backup_vaults", {"BackupVaultList": [
+        {"BackupVaultName": "dr-a", "BackupVaultArn": "arn:aws:backup:us-east-1:123456789012:backup-vault:dr-a"},
+        {"BackupVaultName": "dr-b", "BackupVaultArn": "arn:aws:backup:us-east-1:123456789012:backup-vault:dr-b"}]}, {})
+    for vault, arn, day in (("dr-a", old, 1), ("dr-b", new, 2)):
+        stubs["backup"].add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": [
+            {"RecoveryPointArn": arn, "BackupVaultName": vault, "ResourceArn": source, "Status": "COMPLETED",
+             "CreationDate": CREATED.replace(day=day)}]}, {"BackupVaultName": vault, "ByResourceArn": source})
+    stubs["backup"].add_response("describe_recovery_point", dict(point_answer(), RecoveryPointArn=new, ResourceArn=source,
+                                                                 BackupVaultName="dr-b"),
+                                 {"BackupVaultName": "dr-b", "RecoveryPointArn": new})
+    stubs["dynamodb"].add_client_error("describe_table", "ResourceNotFoundException", "no table")
+    stubs["sts"].add_response("get_caller_identity", {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/u", "UserId": "U"}, {})
+    for status_filter in ("PENDING", "RUNNING"):
+        stubs["backup"].add_response("list_restore_jobs", {"RestoreJobs": []},
+                                     {"ByStatus": status_filter, "ByResourceType": "DynamoDB"})
+    module = FakeModule(made, check_mode=True, recovery_point_arn=None, source_table=source, backup_vault_name=None)
+    result = Restorer(module, Request(module.params)).run()
+    assert result["recovery_point"]["recovery_point_arn"] == new
+    assert result["msg"].startswith(f"Would restore recovery point {new} of table orders")
+
+
+def test_a_recovery_point_of_another_region_is_refused_before_any_call(clients):
+    made, _stubs = clients
+    module = FakeModule(made, recovery_point_arn=f"arn:aws:backup:us-west-2:{ACCOUNT}:recovery-point:1EB3B5E7")
+    with pytest.raises(Failed) as failed:
+        Restorer(module, Request(module.params)).run()
+    assert "is in Region us-west-2, and the task runs in Region us-east-1" in failed.value.args[0]["msg"]
+    assert "set region: us-west-2" in failed.value.args[0]["msg"]
