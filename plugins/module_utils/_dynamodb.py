@@ -242,3 +242,31 @@ def jsonable(value):
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode("ascii")
     return value
+
+
+# --------------------------------------------------------------------------- time to live and tags
+
+
+@DynamoDBErrorHandler.list_error_handler("describe the table's time to live")
+@aws_retry
+def describe_time_to_live(client, name):
+    """DescribeTimeToLive's TimeToLiveDescription, or None when there is no such table."""
+    return client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+
+
+@DynamoDBErrorHandler.common_error_handler("update the table's time to live")
+@aws_retry
+def update_time_to_live(client, name, attribute_name):
+    return client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute_name})
+
+
+@DynamoDBErrorHandler.common_error_handler("tag the table")
+@aws_retry
+def tag_table(client, arn, tags):
+    client.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())])
+
+
+@DynamoDBErrorHandler.common_error_handler("untag the table")
+@aws_retry
+def untag_table(client, arn, keys):
+    client.untag_resource(ResourceArn=arn, TagKeys=list(keys))

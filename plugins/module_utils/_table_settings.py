@@ -41,18 +41,22 @@ import binascii
 import re
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import DynamoDBErrorHandler
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._autoscaling import describe_scalable_targets
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._autoscaling import describe_scaling_policies
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._autoscaling import put_scaling_policy
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._autoscaling import register_scalable_target
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_continuous_backups
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_time_to_live
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import list_tags_of_resource
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import tag_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import untag_table
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import update_continuous_backups
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import update_table
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import update_time_to_live
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import poll
-from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 
 PREFIX = "backupkit:"
 MARKER = PREFIX + "settings"
@@ -270,82 +274,6 @@ def tag_changes(current, wanted):
     to_set = {k: v for k, v in wanted.items() if current.get(k) != v}
     to_remove = sorted(k for k in current if k.startswith(PREFIX) and k not in wanted)
     return to_set, to_remove
-
-
-# ---------------------------------------------------------------------------
-# AWS calls (DynamoDB time to live and tags, Application Auto Scaling)
-# ---------------------------------------------------------------------------
-
-
-class AnsibleAutoScalingError(AnsibleAWSError):
-    pass
-
-
-class AutoScalingErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AnsibleAutoScalingError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("ObjectNotFoundException")
-
-
-@DynamoDBErrorHandler.list_error_handler("describe the table's time to live")
-@aws_retry
-def describe_time_to_live(client, name):
-    """DescribeTimeToLive's TimeToLiveDescription, or None when there is no such table."""
-    return client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-
-
-@DynamoDBErrorHandler.common_error_handler("update the table's time to live")
-@aws_retry
-def update_time_to_live(client, name, attribute_name):
-    return client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute_name})
-
-
-@DynamoDBErrorHandler.common_error_handler("tag the table")
-@aws_retry
-def tag_table(client, arn, tags):
-    client.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())])
-
-
-@DynamoDBErrorHandler.common_error_handler("untag the table")
-@aws_retry
-def untag_table(client, arn, keys):
-    client.untag_resource(ResourceArn=arn, TagKeys=list(keys))
-
-
-@AutoScalingErrorHandler.list_error_handler("describe the table's auto scaling targets", default_value=[])
-@aws_retry
-def describe_scalable_targets(client, resource_id):
-    return client.get_paginator("describe_scalable_targets").paginate(
-        ServiceNamespace="dynamodb", ResourceIds=[resource_id]).build_full_result().get("ScalableTargets") or []
-
-
-@AutoScalingErrorHandler.list_error_handler("describe the table's auto scaling policies", default_value=[])
-@aws_retry
-def describe_scaling_policies(client, resource_id):
-    return client.get_paginator("describe_scaling_policies").paginate(
-        ServiceNamespace="dynamodb", ResourceId=resource_id).build_full_result().get("ScalingPolicies") or []
-
-
-@AutoScalingErrorHandler.common_error_handler("register the table's auto scaling target")
-@aws_retry
-def register_scalable_target(client, resource_id, dimension, low, high):
-    client.register_scalable_target(ServiceNamespace="dynamodb", ResourceId=resource_id, ScalableDimension=dimension,
-                                    MinCapacity=low, MaxCapacity=high)
-
-
-@AutoScalingErrorHandler.common_error_handler("put the table's auto scaling policy")
-@aws_retry
-def put_scaling_policy(client, resource_id, dimension, metric, target):
-    client.put_scaling_policy(
-        PolicyName=f"{metric}:{resource_id}", ServiceNamespace="dynamodb", ResourceId=resource_id,
-        ScalableDimension=dimension, PolicyType="TargetTrackingScaling",
-        TargetTrackingScalingPolicyConfiguration={
-            "TargetValue": float(target),
-            "PredefinedMetricSpecification": {"PredefinedMetricType": metric},
-        },
-    )
 
 
 # ---------------------------------------------------------------------------
