@@ -90,12 +90,14 @@ unit: setup
 integration: setup
 	$(PYTEST) $(PYTEST_ARGS) tests/e2e tests/integration
 
-E2E_JOURNEY := tests/e2e/test_playbooks.py tests/e2e/test_fleet.py tests/e2e/test_awx.py
-# The end-to-end journey (setup to cleanup, fleet, AWX runner) against amazon.aws 11: installed
-# with ansible-galaxy into its own collections path, which the e2e tests put first
-# (tests/e2e/conftest.py checks that this is the amazon.aws Ansible loads). Tests marked
-# `extended` (drill, the dry-run cleanup, the locked vault, the AWX sliced fleet job) are
-# left to the main run. community.aws stays the venv's (10.0.0, which accepts amazon.aws >= 10).
+E2E_JOURNEY := tests/e2e/test_playbooks.py tests/e2e/test_fleet.py
+# The end-to-end journey (setup to cleanup, and a fleet through the aws_accounts inventory and
+# AssumeRole) against amazon.aws 11: installed with ansible-galaxy into its own collections path,
+# which the e2e tests put first (tests/e2e/conftest.py checks that this is the amazon.aws Ansible
+# loads). Tests marked `extended` (drill, the dry-run cleanup, the locked vault) are left to the
+# main run, and so is tests/e2e/test_awx.py: ansible-runner runs the same playbooks with the same
+# modules, so it would only run the journey a third time (make test is CPU-bound).
+# community.aws stays the venv's (10.0.0, which accepts amazon.aws >= 10).
 e2e-amazon-aws-11: setup
 	@if [ ! -f "$(AMAZON_AWS_11_TARBALL)" ]; then \
 		echo "== e2e amazon.aws $(AMAZON_AWS_11_VERSION): SKIPPED, $(AMAZON_AWS_11_TARBALL) is absent (set AMAZON_AWS_11_TARBALL=...)"; \

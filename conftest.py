@@ -76,10 +76,11 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     if not directory:
         yield
         return
-    cpu, wall = _cpu_seconds(), time.monotonic()
+    cpu, wall, start = _cpu_seconds(), time.monotonic(), time.time()
     yield
     line = {"nodeid": item.nodeid.split("@")[0], "cpu": round(_cpu_seconds() - cpu, 2),
-            "wall": round(time.monotonic() - wall, 2)}
+            "wall": round(time.monotonic() - wall, 2), "start": round(start, 1),
+            "worker": os.environ.get("PYTEST_XDIST_WORKER", "main")}
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, f"cpu-{os.getpid()}.jsonl"), "a", encoding="utf-8") as log:
         log.write(json.dumps(line) + "\n")

@@ -126,6 +126,43 @@ def cpu_by_file(directory: Path, top: int = 20) -> str:
     return "\n".join(lines)
 
 
+def cpu_busy() -> tuple[int, int] | None:
+    """(busy, total) jiffies of every core since boot (/proc/stat), None where there is no /proc/stat."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text(encoding="utf-8").split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class BusySampler(threading.Thread):
+    """How busy the machine's cores were, per slice of the run: make test is meant to keep them all
+    busy, so an idle share says where the run waited instead of working (a long chain at the end)."""
+
+    def __init__(self, slice_seconds: float = 120.0) -> None:
+        super().__init__(daemon=True, name="busy")
+        self.slice_seconds = slice_seconds
+        self.samples: list[float] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        last = cpu_busy()
+        while last is not None and not self.stopped.wait(self.slice_seconds):
+            now = cpu_busy()
+            if now is None or now[1] == last[1]:
+                continue
+            self.samples.append((now[0] - last[0]) / (now[1] - last[1]))
+            last = now
+
+    def summary(self) -> str:
+        if not self.samples:
+            return ""
+        average = sum(self.samples) / len(self.samples)
+        slices = " ".join(f"{100 * sample:.0f}" for sample in self.samples)
+        return (f"== cores busy: {100 * average:.0f}% on average; per {self.slice_seconds:.0f} s slice (%): {slices}")
+
+
 def tail(path: Path, lines: int = TAIL_LINES) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
@@ -144,12 +181,15 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     print(f"== checks, all at once: {', '.join(c.name for c in selected)} (logs in {LOGS.relative_to(ROOT)}/)",
           flush=True)
+    sampler = BusySampler()
+    sampler.start()
     threads = [threading.Thread(target=run, args=(check, lock), name=check.name) for check in selected]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
+    sampler.stopped.set()
     failed = [c for c in selected if not c.passed]
     for check in failed:
         if check.name != "pytest":
@@ -157,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n== all checks in {time.monotonic() - started:.0f} s, {sum(c.cpu for c in selected):.0f} CPU-s: "
           + ", ".join(f"{c.name} {'passed' if c.passed else 'FAILED'} ({c.seconds:.0f} s, {c.cpu:.0f} CPU-s)"
                       for c in selected))
-    summary = cpu_by_file(CPU_LOG)
-    if summary:
-        print(summary)
+    for summary in (sampler.summary(), cpu_by_file(CPU_LOG)):
+        if summary:
+            print(summary)
     if failed:
         print("== FAILED: " + " ".join(c.name for c in failed))
     main_run = next((c for c in selected if c.name == "pytest"), None)
