@@ -144,7 +144,7 @@ def deny_policy(aws: Any) -> dict[str, Any] | None:
 
 
 ROLES = ["table", "protection", "guard", "backup_now", "restore", "cleanup"]
-PLAYBOOKS = ["setup", "backup_now", "restore", "drill", "cleanup"]
+PLAYBOOKS = ["setup", "backup_now", "restore", "drill", "cleanup", "report"]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -162,11 +162,14 @@ def test_role_documents_every_variable_with_its_default(role: str) -> None:
 
 @pytest.mark.parametrize("name", PLAYBOOKS)
 def test_playbook_follows_the_conventions(name: str) -> None:
-    """hosts from backupkit_hosts, local connection, the session role first, the module_defaults group."""
+    """hosts from backupkit_hosts, local connection, every role's variables checked before any role runs (one
+    line naming the variable, no argument spec dumped), the session role first, the module_defaults group."""
     plays = yaml.safe_load((REPO / "playbooks" / f"{name}.yml").read_text(encoding="utf-8"))
     for play in plays:
         assert play["hosts"] == "{{ backupkit_hosts | default('localhost') }}"
         assert play["connection"] == "local" and play["gather_facts"] is False
+        assert play["pre_tasks"][0]["ansible.builtin.include_role"] == {"name": "backupkit.dynamodb.tables",
+                                                                         "tasks_from": "arguments"}
         assert play["roles"][0]["role"] == "backupkit.dynamodb.session"
         assert set(play["module_defaults"]["group/backupkit.dynamodb.aws"]) == {
             "region", "profile", "access_key", "secret_key", "session_token"}
