@@ -5,15 +5,18 @@ Five tables: the walk-through's ``order_transaction`` (the one-table shorthand, 
 ``backupkit_tables`` with two policies (``daily`` into one vault, ``weekly`` into another). They
 are set up in several runs (the default policy's table, a table with another vault, two tables of
 two new policies at once, one table alone into the plan that already protects another), then all
-three at once (nothing changes); after every step each table's selection, plan rule and vault are
-what its policy says and the other tables' plans and selections are the very same objects as
-before. Bad inputs in every variable fail before anything is created, naming the variable (most of
-them in one playbook that runs the ``tables`` role once per case, the account read before and
-after). ``state: absent`` takes one table out of its plan and keeps it. Issue 12's scenario:
+three at once, one of them ``state: absent`` (that table leaves its plan and is kept; nothing else
+changes); after every step each table's selection, plan rule and vault are what its policy says and
+the other tables' plans and selections are the very same objects as before. Bad inputs in every
+variable fail before anything is created, naming the variable (most of them in one playbook that
+runs the ``tables`` role once per case, the account read before and after). Issue 12's scenario:
 cleanup of ``orders`` keeps everything the others use, ``backup_now`` of a third table still
 works, and a day later on the emulator's clock every protected table has exactly the one recovery
 point its plan's rule made, in its vault, which still carries the deny statement; the cleaned and
 the absent table have none. Cleanup of two more tables keeps the plan and vault a third still uses.
+Last, those two are set up again one at a time in the other order (``alpha`` into the plan that
+already protects ``beta.orders``, then ``gamma-2026`` alone): every table ends protected exactly as
+after the first order.
 
 Runs are made as the README says (``-i inventory/single_account.yml``, from the directory holding
 the CSV files, here with ``PWD`` pointing elsewhere), with deprecation warnings on.
@@ -24,6 +27,7 @@ rule fires until the test moves the clock. The tests run in this order and share
 
 from __future__ import annotations
 
+import copy
 import datetime
 import importlib.util
 import json
@@ -78,6 +82,8 @@ CSV = {
 SAMPLE_ROWS = len((REPO / "data" / "order_data.csv").read_text(encoding="utf-8").splitlines()) - 1
 # Outputs of runs that later tests read (the first setup run, for its warnings)
 OUTPUTS: dict[str, str] = {}
+# The account after the first order (the last test compares the other order's end with it)
+STATES: dict[str, dict[str, Any]] = {}
 
 
 def _integration_runner() -> Any:
@@ -302,6 +308,7 @@ def test_one_table_at_a_time_never_touches_the_others(play: Any, aws: Any) -> No
     assert "beta.orders: created, 3 rows in beta.csv, 3 written" in result.output
     # beta's CSV has no column types: a one-line note says how to type them
     assert "no backupkit_tables[0].column_types given" in result.output
+    STATES["first order"] = fourth
 
 
 # The upstream warnings a normal setup run prints that the collection cannot avoid (README, "Known
@@ -322,15 +329,24 @@ def test_a_normal_setup_run_prints_no_warning() -> None:
     assert warnings(OUTPUTS.get("setup", "[WARNING]: the first setup did not run")) == []
 
 
-def test_all_at_once_changes_nothing(play: Any, aws: Any) -> None:
+def test_all_at_once_changes_only_the_table_that_leaves(play: Any, aws: Any) -> None:
+    """All three in one run, alpha ``state: absent``: alpha leaves its plan and stays; nothing else changes."""
     before = account(aws)
-    result = play("setup", tables("gamma-2026", "beta.orders", "alpha"))
-    ok(result, "setup of all three")
-    assert result.changed() == 0, result.output[-4000:]
-    assert account(aws) == before
-    assert "alpha: unchanged" in result.output and "beta.orders: unchanged, 3 rows in beta.csv, 0 written" in result.output
+    result = play("setup", tables("gamma-2026", "beta.orders", "alpha", alpha={"state": "absent"}))
+    ok(result, "setup of all three, alpha absent")
+    after = account(aws)
+    # the one change of the run: alpha's selection is gone (its plan's version, rules and beta's
+    # selection, every other plan, vault, table, tag, role and policy are as before)
+    assert result.changed() == 1, result.output[-4000:]
+    expected = copy.deepcopy(before)
+    del expected["plans"][DAILY_PLAN]["selections"]["alpha"]
+    assert after == expected
+    assert "alpha" in after["tables"]
+    assert "alpha: taken out of its plan (state absent; the table and its recovery points stay)" in result.output
+    assert "gamma-2026: unchanged, no data loaded" in result.output
+    assert "beta.orders: unchanged, 3 rows in beta.csv, 0 written" in result.output
     assert "no backupkit_tables[1].column_types given" in result.output
-    assert "alpha: no backupkit_tables[2].column_types" not in result.output
+    assert_protected(after, "beta.orders", "gamma-2026", "order_transaction", "orders")
 
 
 # Bad inputs, as cases of the tables role: (variables, the words each error says). A case may hold
@@ -511,32 +527,24 @@ def test_a_bad_input_leaves_the_account_unchanged(play: Any, aws: Any, env: dict
     assert account(aws) == before
 
     # Through the setup playbook, as a user runs it: the first line of the error says what is
-    # wrong, in the user's variable, and no argument spec is dumped.
-    result = play("setup", {"backupkit_tables": {"alpha": TABLES["alpha"]}, "backupkit_policies": ["daily"]})
+    # wrong, in the user's variable, and no argument spec is dumped. The tables role's own variable
+    # (checked by Ansible when the role starts, with its whole spec) is checked first, with the
+    # variables of every other role of the play, before any role runs; then the shapes.
+    result = play("setup", {"tables_update_shared_plans": "sometimes",
+                            "backupkit_tables": {"alpha": TABLES["alpha"]}, "backupkit_policies": ["daily"]})
     assert result.returncode != 0
-    assert result.error_line().startswith("[ERROR]: Task failed: Action failed: backupkit_tables: a non-empty list"), \
-        result.output[-3000:]
+    assert result.error_line().startswith(
+        "[ERROR]: Task failed: Action failed: argument 'tables_update_shared_plans' is of type str and we were unable to "
+        "convert to bool"), result.output[-3000:]
+    assert "\nbackupkit_tables: a non-empty list" in result.output
     assert "\nbackupkit_policies: a mapping of policy names to mappings of settings" in result.output
-    assert "argument_spec_data" not in result.output
+    assert "argument_spec_data" not in result.output and "Validating arguments against arg spec" not in result.output
     result = play("setup", None, "-e", "table_name=delta", "-e", "table_csv=orders.csv")
     assert result.returncode != 0
     assert result.error_line() == (
         f"[ERROR]: Task failed: Action failed: table_csv: orders.csv is not a file (a relative path is read from "
         f"{workdir.resolve()}: {workdir.resolve()}/orders.csv)"), result.output[-3000:]
     assert account(aws) == before
-
-
-def test_state_absent_takes_one_table_out_of_its_plan_and_keeps_it(play: Any, aws: Any) -> None:
-    before = account(aws)
-    result = play("setup", tables("alpha", "beta.orders", "gamma-2026", beta_orders={"state": "absent"}))
-    ok(result, "setup with beta absent")
-    after = account(aws)
-    assert "beta.orders" not in after["plans"][DAILY_PLAN]["selections"]
-    assert "beta.orders" in after["tables"]
-    assert "beta.orders: taken out of its plan (state absent; the table and its recovery points stay)" in result.output
-    assert_protected(after, "alpha", "gamma-2026", "order_transaction", "orders")
-    same_plans(before, after, WEEKLY_PLAN, DEFAULT_PLAN, ORDERS_PLAN)
-    assert after["plans"][DAILY_PLAN]["selections"]["alpha"] == before["plans"][DAILY_PLAN]["selections"]["alpha"]
 
 
 def scheduled_points(aws: Any, state: dict[str, Any]) -> dict[str, list[tuple[str, str, str]]]:
@@ -569,7 +577,7 @@ def test_cleanup_of_one_table_leaves_the_others_protected(play: Any, aws: Any, e
     result = play("cleanup", {"cleanup_confirm": True}, *orders)
     ok(result, "cleanup of orders")
     after = account(aws)
-    protected = ("alpha", "gamma-2026", "order_transaction")
+    protected = ("beta.orders", "gamma-2026", "order_transaction")
     assert_protected(after, *protected)
     assert set(after["plans"]) == set(before["plans"]) - {ORDERS_PLAN}
     same_plans(before, after, DAILY_PLAN, WEEKLY_PLAN, DEFAULT_PLAN)
@@ -577,14 +585,15 @@ def test_cleanup_of_one_table_leaves_the_others_protected(play: Any, aws: Any, e
     assert after["roles"] == before["roles"] and after["policies"] == before["policies"]
     assert f"deny policy {DENY_POLICY}: the vaults " in result.output
 
-    # ... so backup_now of a third table still works (issue 12 saw "IAM role ... does not exist")
+    # ... so backup_now of a third table still works (issue 12 saw "IAM role ... does not exist"),
+    # here alpha, which is out of its plan (state absent) and kept
     result = play("backup_now", tables("alpha"))
     ok(result, "backup_now of alpha")
     [point] = aws("backup").list_recovery_points_by_backup_vault(BackupVaultName=DAILY_VAULT)["RecoveryPoints"]
     assert point["ResourceArn"] == arn("alpha") and point["RecoveryPointArn"] in result.output
 
     # A day later (Friday 06:0x to Saturday 06:0x) every protected table has exactly the recovery
-    # point its plan's rule made, in its policy's vault; orders (cleaned up) and beta.orders (state
+    # point its plan's rule made, in its policy's vault; orders (cleaned up) and alpha (state
     # absent) have none.
     assert datetime.datetime.fromisoformat(emulator.clock().replace("Z", "+00:00")) < datetime.datetime(
         2026, 3, 7, 3, tzinfo=UTC), "the clock passed a rule's time before the test moved it"
@@ -601,17 +610,54 @@ def test_cleanup_of_one_table_leaves_the_others_protected(play: Any, aws: Any, e
     assert_protected(state, *protected)
 
     # Cleanup of two tables of two policies: the weekly plan and vault go; the daily plan and vault
-    # stay for alpha, the role and the deny policy for everyone left.
-    result = play("cleanup", {**tables("gamma-2026", "beta.orders"), "cleanup_confirm": True})
-    ok(result, "cleanup of gamma and beta")
+    # stay for beta.orders, the role and the deny policy for everyone left.
+    result = play("cleanup", {**tables("gamma-2026", "alpha"), "cleanup_confirm": True})
+    ok(result, "cleanup of gamma and alpha")
     final = account(aws)
-    assert_protected(final, "alpha", "order_transaction")
+    assert_protected(final, "beta.orders", "order_transaction")
     assert set(final["plans"]) == {DAILY_PLAN, DEFAULT_PLAN}
     same_plans(state, final, DAILY_PLAN, DEFAULT_PLAN)
     assert set(final["vaults"]) == {DAILY_VAULT, VAULTS["default"]}
-    assert "beta.orders" not in final["tables"] and "gamma-2026" not in final["tables"]
+    assert "alpha" not in final["tables"] and "gamma-2026" not in final["tables"]
     assert ROLE in final["roles"] and DENY_POLICY in final["policies"]
     assert f"backup vault {WEEKLY_VAULT} and its 1 recovery point(s)" in result.output
     assert f"backup plan {DAILY_PLAN}: it still has selections of other tables" in result.output
     assert f"backup vault {DAILY_VAULT}: the backup plans {DAILY_PLAN} back up into it" in result.output
     assert f"IAM role {ROLE}: the selections" in result.output
+
+
+def protection(state: dict[str, Any], *names: str) -> dict[str, Any]:
+    """What each table is and what protects it: keys, tags, plan, rules, selection, vault access policy."""
+    shape = {}
+    for name in names:
+        [(plan, selection)] = [(p, sel) for p, data in state["plans"].items() for s, sel in data["selections"].items()
+                               if arn(name) in sel["resources"]]
+        rules = state["plans"][plan]["rules"]
+        shape[name] = {"table": state["tables"][name], "plan": plan, "rules": rules,
+                       "selection": (selection["resources"], selection["role"]),
+                       "vaults": {rule[1]: state["vaults"][rule[1]]["access_policy"] for rule in rules}}
+    return shape
+
+
+def test_the_other_order_one_at_a_time_ends_the_same(play: Any, aws: Any) -> None:
+    """alpha (into the plan that protects beta.orders), then gamma-2026 (its plan and vault anew)."""
+    before = account(aws)
+    result = play("setup", tables("alpha"))
+    ok(result, "setup of alpha again")
+    middle = account(aws)
+    assert_protected(middle, "alpha", "beta.orders", "order_transaction")
+    same_plans(before, middle, DEFAULT_PLAN)
+    daily_before, daily_after = before["plans"][DAILY_PLAN], middle["plans"][DAILY_PLAN]
+    assert (daily_after["version"], daily_after["rules"]) == (daily_before["version"], daily_before["rules"])
+    assert daily_after["selections"]["beta.orders"] == daily_before["selections"]["beta.orders"]
+    assert "alpha: created, 2 rows in alpha.csv, 2 written; policy daily" in result.output
+
+    result = play("setup", tables("gamma-2026"))
+    ok(result, "setup of gamma again")
+    last = account(aws)
+    assert_protected(last, "alpha", "beta.orders", "gamma-2026", "order_transaction")
+    same_plans(middle, last, DAILY_PLAN, DEFAULT_PLAN)
+    assert "gamma-2026: created, no data loaded; policy weekly, cron(0 4 ? * SAT *)" in result.output
+    # the same protection, table for table, as after the first order
+    names = ("alpha", "beta.orders", "gamma-2026", "order_transaction")
+    assert protection(last, *names) == protection(STATES["first order"], *names)
