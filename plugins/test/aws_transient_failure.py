@@ -19,8 +19,8 @@ description:
   - The code is read from the result's C(error.code) (what C(amazon.aws) reports) or, failing that, from the
     message botocore writes (V(An error occurred \(CODE\) when calling the OPERATION operation)), in the result's
     message or, for a module that crashed on the error, in its traceback; or from a botocore waiter's failure
-    (V(Waiter table_exists failed: An error occurred \(CODE\): ...), as C(community.aws.dynamodb_table) reports a
-    DescribeTable of its C(wait) that failed), so such a task is run again: the module reads the table again and
+    (V(Waiter table_exists failed) and then the code in parentheses, as C(community.aws.dynamodb_table) reports a
+    DescribeTable of its C(wait) that failed), so such a task is run again; the module reads the table again and
     changes nothing it already did. A waiter that ran out of attempts (a timeout) is not transient. A module that
     crashed without a message
     (when C(until) is evaluated, ansible-core 2.19 has not attached an uncaught exception's message to the result)

@@ -168,8 +168,8 @@ def test_playbook_follows_the_conventions(name: str) -> None:
     for play in plays:
         assert play["hosts"] == "{{ backupkit_hosts | default('localhost') }}"
         assert play["connection"] == "local" and play["gather_facts"] is False
-        assert play["pre_tasks"][0]["ansible.builtin.include_role"] == {"name": "backupkit.dynamodb.tables",
-                                                                         "tasks_from": "arguments"}
+        arguments = {"name": "backupkit.dynamodb.tables", "tasks_from": "arguments"}
+        assert play["pre_tasks"][0]["ansible.builtin.include_role"] == arguments
         assert play["roles"][0]["role"] == "backupkit.dynamodb.session"
         assert set(play["module_defaults"]["group/backupkit.dynamodb.aws"]) == {
             "region", "profile", "access_key", "secret_key", "session_token"}
