@@ -67,7 +67,7 @@ options:
     version_added: 0.2.0
   skip_unreachable_source:
     description:
-      - When AWS cannot be reached for O(source_table) (its Region is down: an HTTP 5xx C(ServiceUnavailable) or
+      - When AWS cannot be reached for O(source_table) (its Region is down, with an HTTP 5xx C(ServiceUnavailable) or
         C(InternalFailure) answer, or no connection), return RV(compared=false) with the reason in
         RV(source_unreachable) instead of failing, after one attempt (no retry). The target table is still counted.
       - Any other error (no such table, access denied) fails the task as usual.
