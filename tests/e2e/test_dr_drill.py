@@ -202,7 +202,8 @@ def test_once_the_source_is_back_the_drill_compares_and_a_copy_older_than_the_rp
     # the restored table in us-west-2 was compared item by item with the table in us-east-1
     assert row["compared"] is True and row["equal"] is True and row["source_items"] == row["item_count"] == 3
     assert row["compare_note"] == "equal to the source (3 items)"
-    assert "DR drill failed for orders" in output and "(MISSED)" in output
+    assert f"DR drill in {DR_REGION} failed for 1 of 1 table(s): orders: FAIL: copy " in output
+    assert "RPO " in output and " min (MISSED), RTO " in output
     assert row["drill_table_deleted"] is True and drill_tables_left(aws) == []
 
 
