@@ -181,8 +181,11 @@ def chunks(items, size=READ_CHUNK):
 class TableComparison(object):
     """Compare ``source`` with ``target`` (table names or ARNs with the same key schema)."""
 
-    def __init__(self, client, source, target, key_schema, ignore_attributes=(), sample_limit=10, segments=8, budget=None):
+    def __init__(self, client, source, target, key_schema, ignore_attributes=(), sample_limit=10, segments=8, budget=None,
+                 source_client=None):
         self.client = client
+        # the source table may be in another Region (a DR drill): read it with its own client
+        self.source_client = source_client or client
         self.source = source
         self.target = target
         self.keys = Keys(key_schema)
@@ -198,10 +201,10 @@ class TableComparison(object):
         self._stop = threading.Event()
 
     # --- scanning
-    def _pages(self, table, segment, **extra):
+    def _pages(self, table, segment, client=None, **extra):
         params = dict(TableName=table, Segment=segment, TotalSegments=self.segments, ConsistentRead=True, **extra)
         while not self._stop.is_set():
-            page = scan_page(self.client, **params)
+            page = scan_page(client or self.client, **params)
             yield page
             start = page.get("LastEvaluatedKey")
             if not start:
@@ -260,7 +263,7 @@ class TableComparison(object):
         )
 
     def _compare_segment(self, segment):
-        for page in self._pages(self.source, segment):
+        for page in self._pages(self.source, segment, client=self.source_client):
             for chunk in chunks(page.get("Items", [])):
                 self._compare_chunk(chunk)
 
@@ -276,13 +279,18 @@ class TableComparison(object):
         for page in self._pages(self.target, segment, **self.keys.projection()):
             for chunk in chunks(page.get("Items", [])):
                 keys = [self.keys.key_of(key) for key in chunk]
-                known = set(self.keys.values(found) for found in batch_get(self.client, self.source, keys, self.budget))
+                known = set(self.keys.values(found) for found in batch_get(self.source_client, self.source, keys, self.budget))
                 extra = [key for key in keys if self.keys.values(key) not in known]
                 for key in extra:
                     self.extras.offer(self.keys.sort_key(key), functools.partial(jsonable, key))
                 if extra and self.counts.add(extras_found=len(extra))["extras_found"] >= wanted:
                     self._stop.set()
                     return
+
+    def count_target(self):
+        """Items in the target table (a parallel COUNT scan), without reading the source."""
+        self._parallel(self._count_segment)
+        return self.counts.target_count
 
     def run(self):
         self._parallel(self._compare_segment)

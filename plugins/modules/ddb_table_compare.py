@@ -59,6 +59,21 @@ options:
         returned with the failure.
     type: bool
     default: false
+  source_region:
+    description:
+      - The Region of O(source_table) when it is not the Region of the connection, for example the source Region of
+        a table restored in a disaster recovery Region. The target table is read in the Region of the connection.
+    type: str
+    version_added: 0.2.0
+  skip_unreachable_source:
+    description:
+      - When AWS cannot be reached for O(source_table) (its Region is down, with an HTTP 5xx C(ServiceUnavailable) or
+        C(InternalFailure) answer, or no connection), return RV(compared=false) with the reason in
+        RV(source_unreachable) instead of failing, after one attempt (no retry). The target table is still counted.
+      - Any other error (no such table, access denied) fails the task as usual.
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - Compare tables that are not being written. The counts come from separate scans of the two tables, and
     a table written during the comparison gives counts that do not add up; the module then fails and says so.
@@ -104,13 +119,28 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+compared:
+  description:
+    - Whether the tables were compared; V(false) only with O(skip_unreachable_source=true) when the source could not be reached.
+  returned: always
+  type: bool
+  sample: true
+  version_added: 0.2.0
+source_unreachable:
+  description: Why the source could not be reached (AWS's error), V(null) when it was compared.
+  returned: always
+  type: str
+  sample: "An error occurred (ServiceUnavailable) when calling the DescribeTable operation: The request has failed due to a temporary failure of the server."
+  version_added: 0.2.0
 equal:
-  description: Whether the tables hold the same items (ignoring O(ignore_attributes)).
+  description:
+    - Whether the tables hold the same items (ignoring O(ignore_attributes)).
+    - V(null) when RV(compared=false).
   returned: always
   type: bool
   sample: false
 source_count:
-  description: Items in the source table.
+  description: Items in the source table; V(null) when RV(compared=false).
   returned: always
   type: int
   sample: 200
@@ -226,6 +256,7 @@ import time
 
 try:
     import botocore.config
+    import botocore.exceptions
 except ImportError:
     pass  # AnsibleAWSModule reports missing botocore
 
@@ -243,6 +274,39 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare 
 MAX_SEGMENTS = 64
 MAX_SAMPLE_LIMIT = 1000
 READABLE_STATUSES = ("ACTIVE", "UPDATING")
+# what AWS answers when a Region's service is down (the AWS common errors for it)
+UNREACHABLE_CODES = ("ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalServerError")
+UNREACHABLE_EXCEPTIONS = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError")
+
+
+def unreachable_reason(error):
+    """AWS's message when ``error`` (an AnsibleAWSError or botocore error) says the service cannot be reached, else None."""
+    cause = getattr(error, "exception", None) or error
+    if isinstance(cause, botocore.exceptions.ClientError):
+        if cause.response.get("Error", {}).get("Code") in UNREACHABLE_CODES:
+            return str(cause)
+        return None
+    if type(cause).__name__ in UNREACHABLE_EXCEPTIONS or isinstance(cause, botocore.exceptions.EndpointConnectionError):
+        return str(cause)
+    return None
+
+
+def source_probe(module, config):
+    """None when the source table can be described (one attempt, no retry), else why its Region cannot be reached."""
+    probe = module.client("dynamodb", config=config.merge(botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})),
+                          **source_region(module))
+    try:
+        describe_table(probe, module.params["source_table"])
+    except (AnsibleAWSError, botocore.exceptions.BotoCoreError) as e:
+        reason = unreachable_reason(e)
+        if reason is None:
+            raise
+        return reason
+    return None
+
+
+def source_region(module):
+    return dict(region=module.params["source_region"]) if module.params["source_region"] else {}
 
 
 def check_options(module):
@@ -277,7 +341,23 @@ def run(module):
         config["retries"] = retries
     config = botocore.config.Config(**config)
     client = module.client("dynamodb", config=config)
-    source = readable_table(module, client, "source_table")
+    if params["skip_unreachable_source"]:
+        reason = source_probe(module, config)
+        if reason is not None:
+            target = readable_table(module, client, "target_table")
+            target_count = TableComparison(client, None, params["target_table"], key_schema_of(target),
+                                           segments=params["segments"]).count_target()
+            return dict(
+                changed=False, compared=False, source_unreachable=reason, equal=None, source_count=None,
+                target_count=target_count, missing_in_target=None, extra_in_target=None, different=None,
+                samples=dict(missing_in_target=[], extra_in_target=[], different=[]),
+                source_table=params["source_table"], target_table=target["TableName"],
+                key_schema=[dict(attribute_name=name, key_type=role, attribute_type=attr_type)
+                            for name, role, attr_type in key_schema_of(target)],
+                elapsed_seconds=round(time.monotonic() - started, 3),
+            )
+    source_client = module.client("dynamodb", config=config, **source_region(module)) if params["source_region"] else client
+    source = readable_table(module, source_client, "source_table")
     target = readable_table(module, client, "target_table")
     schema = key_schema_of(source)
     mismatch = key_schema_mismatch(schema, key_schema_of(target))
@@ -290,6 +370,7 @@ def run(module):
     comparison = TableComparison(
         client, params["source_table"], params["target_table"], schema,
         ignore_attributes=params["ignore_attributes"], sample_limit=params["sample_limit"], segments=params["segments"],
+        source_client=source_client,
     )
     try:
         compared = comparison.run()
@@ -302,6 +383,8 @@ def run(module):
         )
     result = dict(
         changed=False,
+        compared=True,
+        source_unreachable=None,
         source_table=source["TableName"],
         target_table=target["TableName"],
         key_schema=[dict(attribute_name=name, key_type=role, attribute_type=attr_type) for name, role, attr_type in schema],
@@ -321,6 +404,8 @@ def main():
         sample_limit=dict(type="int", default=10),
         segments=dict(type="int", default=8),
         fail_on_diff=dict(type="bool", default=False),
+        source_region=dict(type="str"),
+        skip_unreachable_source=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

@@ -311,3 +311,22 @@ def test_a_target_emptied_during_the_comparison_is_reported():
 
     with pytest.raises(TablesChanged):
         compare(Shrinking({"src": [order(n) for n in range(10)], "dst": [order(n) for n in range(10)]}), segments=2)
+
+
+def test_a_source_in_another_region_is_read_with_its_own_client_only():
+    # the same table name in two Regions (a DR drill): the source client holds the source, the target client the copy
+    source_region = FakeDynamoDB({"orders": [order(n) for n in range(30)]})
+    dr_region = FakeDynamoDB({"orders": [order(n) for n in range(30) if n != 7] + [order(500)]})
+    comparison = TableComparison(dr_region, "orders", "orders", SCHEMA, segments=2, sample_limit=5,
+                                 budget=Budget(10, sleep=lambda seconds: None), source_client=source_region)
+    result = comparison.run()
+    assert (result["source_count"], result["target_count"]) == (30, 30)
+    assert (result["missing_in_target"], result["extra_in_target"], result["different"]) == (1, 1, 0)
+    assert result["samples"]["missing_in_target"] == [{"order_id": {"S": "O-001"}, "item_id": {"N": "3"}}]
+    assert result["samples"]["extra_in_target"] == [{"order_id": {"S": "O-125"}, "item_id": {"N": "0"}}]
+
+
+def test_count_target_scans_the_target_only():
+    client = FakeDynamoDB({"dst": [order(n) for n in range(23)]})
+    assert TableComparison(client, None, "dst", SCHEMA, segments=3).count_target() == 23
+    assert client.calls["batch_get_item"] == 0
