@@ -135,6 +135,18 @@ def test_after_the_source_region_goes_down_dr_drill_restores_every_table_from_it
                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
         for i in range(items):
             ddb.put_item(TableName=name, Item={"id": {"S": f"{name}-{i}"}, "n": {"N": str(i)}})
+    # orders has the settings a restore drops; the collection records them as tags that travel with its copies
+    orders_arn = ddb.describe_table(TableName="orders")["Table"]["TableArn"]
+    ddb.update_table(TableName="orders", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+                     DeletionProtectionEnabled=True)
+    ddb.update_time_to_live(TableName="orders", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+    ddb.tag_resource(ResourceArn=orders_arn, Tags=[{"Key": "team", "Value": "payments"}])
+    recorded = subprocess.run([str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+                               "-e", f"ansible_python_interpreter={sys.executable}",
+                               "-m", "backupkit.dynamodb.ddb_table_settings", "-a", "name=orders"],
+                              cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=PLAYBOOK_TIMEOUT, check=False)
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
     plan_id = backup.create_backup_plan(BackupPlan={"BackupPlanName": "dr", "Rules": [{
         "RuleName": "daily", "TargetBackupVaultName": VAULT, "ScheduleExpression": "cron(0 5 * * ? *)",
         "StartWindowMinutes": 60, "CompletionWindowMinutes": 180, "Lifecycle": {"DeleteAfterDays": 35},
@@ -175,6 +187,11 @@ def test_after_the_source_region_goes_down_dr_drill_restores_every_table_from_it
         assert row["rpo_met"] is True and row["rto_met"] is True and row["rto_minutes"] >= 0
         assert row["drill_table_deleted"] is True
         assert f"{name}: PASS: copy {copy_arns[name]}" in output and "source unreachable: compare skipped" in output
+    # the copy brought orders back whole: what AWS's restore drops was re-applied from the copy's tags (the
+    # drill table, deletion protection included, was still deleted)
+    assert {"ttl", "stream", "deletion_protection", "tags"} <= set(by_table["orders"]["settings_restored"])
+    assert by_table["order_lines"]["settings_restored"] == []
+    assert "settings re-applied: " in output
     assert drill_tables_left(aws) == []
 
     # the protection report shows the last drill (its own tables are read in the DR Region, which is up)
