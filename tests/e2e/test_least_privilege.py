@@ -13,7 +13,8 @@ create the principals, each holding exactly one of the files:
 **Enough** (``PASSING``): every one of those runs passes and no request of it is denied, but the
 ones in ``TOLERATED``. The account starts with DynamoDB not opted in to AWS Backup (setup must call
 UpdateRegionSettings), the guard is attached to a group, and a plan selects tables by tag while the
-reports run (they must read table tags).
+reports run (they must read table tags). Time to live is turned on after setup recorded the table's
+settings, so the operator's backup_now records them again (``AFTER_A_SETTING_CHANGED``).
 
 **Every statement is needed** (``REMOVALS`` names, per statement, the run that needs it and the
 request it is needed for):
