@@ -3,13 +3,15 @@
 One emulator, its virtual clock started on Monday 2026-03-02 00:00 UTC; time moves only through
 ``POST /_backupkit/clock`` (never a sleep). The tests run in this order and share its state:
 
-1. Two tables in us-east-1 are backed up daily by a plan whose rule copies each backup into a vault in
-   us-west-2 (arranged with boto3: the protection role's copy options are tested elsewhere). A day later
-   each table has a copy there. us-east-1 goes down (``unavailable_regions``), and
-   ``ansible-playbook backupkit.dynamodb.dr_drill`` in us-west-2 restores each table from its copy,
-   counts its items, says the source cannot be compared, reports RPO (the copy's age on AWS's clock)
-   and RTO, passes, writes dr-drill.json and leaves no drill table behind; the protection report
-   shows the drill.
+1. Two existing tables in us-east-1 (one with TTL, a stream, deletion protection and a tag of its own)
+   are protected by ``backupkit.dynamodb.setup`` with a daily policy that copies every backup into a
+   vault in us-west-2 (``copy_to_region``); the table role records their settings. A day later each
+   table has a copy there. us-east-1 goes down (``unavailable_regions``), and
+   ``ansible-playbook backupkit.dynamodb.dr_drill`` in us-west-2 restores each table from its copy with
+   its settings, counts its items, says the source cannot be compared, reports RPO (the copy's age on
+   AWS's clock) and RTO, passes, writes dr-drill.json and leaves no drill table behind (deletion
+   protection came back with the copy, and the drill turns it off on its own table); the protection
+   report shows the drill.
 2. us-east-1 is back: the drill compares the restored table with the source item by item; with an
    RPO target the copy misses it fails, says so, and still deletes its table.
 3. A copy into a central account's vault whose access policy does not allow the
@@ -118,16 +120,7 @@ def drill_tables_left(aws: Any) -> list[str]:
 def test_after_the_source_region_goes_down_dr_drill_restores_every_table_from_its_copy(
     emulator: EmulatorProcess, aws: Any, env: dict[str, str], workdir: Path
 ) -> None:
-    iam = aws("iam")
-    role_arn = iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }))["Role"]["Arn"]
-    backup = aws("backup")
-    # advanced DynamoDB backup: DynamoDB's own backups cannot be copied to another Region
-    backup.update_region_settings(ResourceTypeManagementPreference={"DynamoDB": True})
-    backup.create_backup_vault(BackupVaultName=VAULT)
-    dr_vault_arn = aws("backup", DR_REGION).create_backup_vault(BackupVaultName=DR_VAULT)["BackupVaultArn"]
+    # The tables exist already (a user's): orders has the settings an AWS restore drops
     ddb = aws("dynamodb")
     for name, items in TABLES.items():
         ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
@@ -135,26 +128,25 @@ def test_after_the_source_region_goes_down_dr_drill_restores_every_table_from_it
                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
         for i in range(items):
             ddb.put_item(TableName=name, Item={"id": {"S": f"{name}-{i}"}, "n": {"N": str(i)}})
-    # orders has the settings a restore drops; the collection records them as tags that travel with its copies
     orders_arn = ddb.describe_table(TableName="orders")["Table"]["TableArn"]
     ddb.update_table(TableName="orders", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
                      DeletionProtectionEnabled=True)
     ddb.update_time_to_live(TableName="orders", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
     ddb.tag_resource(ResourceArn=orders_arn, Tags=[{"Key": "team", "Value": "payments"}])
-    recorded = subprocess.run([str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
-                               "-e", f"ansible_python_interpreter={sys.executable}",
-                               "-m", "backupkit.dynamodb.ddb_table_settings", "-a", "name=orders"],
-                              cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=PLAYBOOK_TIMEOUT, check=False)
-    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
-    plan_id = backup.create_backup_plan(BackupPlan={"BackupPlanName": "dr", "Rules": [{
-        "RuleName": "daily", "TargetBackupVaultName": VAULT, "ScheduleExpression": "cron(0 5 * * ? *)",
-        "StartWindowMinutes": 60, "CompletionWindowMinutes": 180, "Lifecycle": {"DeleteAfterDays": 35},
-        "CopyActions": [{"DestinationBackupVaultArn": dr_vault_arn, "Lifecycle": {"DeleteAfterDays": 35}}],
-    }]})["BackupPlanId"]
-    backup.create_backup_selection(BackupPlanId=plan_id, BackupSelection={
-        "SelectionName": "dr", "IamRoleArn": role_arn,
-        "Resources": [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}" for name in TABLES]})
+
+    # setup protects both with a daily plan whose rule copies every backup to a vault in the DR Region; the
+    # table role records each table's settings as tags, which AWS Backup puts on the backups and their copies
+    rc, output = run_playbook(env, "backupkit.dynamodb.setup", {
+        "backupkit_tables": [{"name": name, "hash_key": "id", "range_key": "", "csv": "", "policy": "dr"} for name in TABLES],
+        "backupkit_policies": {"dr": {
+            "vault_name": VAULT, "frequency": "daily", "window_start_hour": 5, "cold_storage_after_days": 0, "delete_after_days": 35,
+            "copy_to_region": DR_REGION, "dr_vault_name": DR_VAULT, "copy_to_region_delete_after_days": 35}},
+    })
+    assert rc == 0, "\n".join(output.splitlines()[-60:])
+    rule = aws("backup").get_backup_plan(BackupPlanId=next(
+        plan["BackupPlanId"] for plan in aws("backup").list_backup_plans()["BackupPlansList"]))["BackupPlan"]["Rules"][0]
+    dr_vault_arn = aws("backup", DR_REGION).describe_backup_vault(BackupVaultName=DR_VAULT)["BackupVaultArn"]
+    assert [action["DestinationBackupVaultArn"] for action in rule["CopyActions"]] == [dr_vault_arn]
 
     emulator.advance(86400)
     advanced = at(emulator.clock())
@@ -189,8 +181,9 @@ def test_after_the_source_region_goes_down_dr_drill_restores_every_table_from_it
         assert f"{name}: PASS: copy {copy_arns[name]}" in output and "source unreachable: compare skipped" in output
     # the copy brought orders back whole: what AWS's restore drops was re-applied from the copy's tags (the
     # drill table, deletion protection included, was still deleted)
-    assert {"ttl", "stream", "deletion_protection", "tags"} <= set(by_table["orders"]["settings_restored"])
-    assert by_table["order_lines"]["settings_restored"] == []
+    assert {"ttl", "stream", "deletion_protection", "tags"} <= set(by_table["orders"]["settings_applied"])
+    assert set(by_table["orders"]["settings_applied"]) <= set(by_table["orders"]["settings_restored"])
+    assert not {"ttl", "stream", "deletion_protection"} & set(by_table["order_lines"]["settings_applied"])
     assert "settings re-applied: " in output
     assert drill_tables_left(aws) == []
 
