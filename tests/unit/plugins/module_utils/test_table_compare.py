@@ -311,3 +311,66 @@ def test_a_target_emptied_during_the_comparison_is_reported():
 
     with pytest.raises(TablesChanged):
         compare(Shrinking({"src": [order(n) for n in range(10)], "dst": [order(n) for n in range(10)]}), segments=2)
+
+
+# ---------------------------------------------------------------------------
+# a Scan whose answer does not come in time is made again (it is a read)
+
+
+class TimingOut(FakeDynamoDB):
+    """The first ``failures`` Scans end in botocore's read timeout (after botocore's own attempts)."""
+
+    def __init__(self, tables, failures=2, error=None, **kwargs):
+        FakeDynamoDB.__init__(self, tables, **kwargs)
+        self.failures = failures
+        self.error = error or botocore.exceptions.ReadTimeoutError(endpoint_url="http://127.0.0.1:5000/")
+        self.scans = 0
+
+    def scan(self, TableName, **kwargs):
+        with self._lock:
+            self.scans += 1
+            failing = self.scans <= self.failures
+        if failing:
+            raise self.error
+        return FakeDynamoDB.scan(self, TableName, **kwargs)
+
+
+@pytest.fixture
+def read_waits(monkeypatch):
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils import _retry
+
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    waits = []
+    monkeypatch.setattr(_retry, "_sleep", waits.append)
+    return waits
+
+
+@pytest.mark.parametrize("error", [
+    botocore.exceptions.ReadTimeoutError(endpoint_url="http://127.0.0.1:5000/"),
+    botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:5000/"),
+    botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:5000/"),
+])
+def test_a_scan_that_timed_out_is_made_again(read_waits, error):
+    source = [order(n) for n in range(40)]
+    target = [order(n) for n in range(40) if n != 7]
+    client = TimingOut({"src": source, "dst": target}, failures=2, error=error)
+    _comparison, result = compare(client, segments=1)
+    assert (result["source_count"], result["target_count"], result["missing_in_target"]) == (40, 39, 1)
+    assert len(read_waits) == 2 and all(0 <= wait <= 2.0 for wait in read_waits)
+
+
+def test_scan_timeouts_are_bounded_and_then_reported(read_waits):
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils import _retry
+
+    client = TimingOut({"src": [order(1)], "dst": [order(1)]}, failures=100)
+    with pytest.raises(AnsibleDynamoDBError, match="Read timeout"):
+        compare(client, segments=1)
+    assert client.scans == _retry.ATTEMPTS and len(read_waits) == _retry.ATTEMPTS - 1
+
+
+def test_scan_timeouts_are_not_made_again_when_the_user_chose_the_attempts(read_waits, monkeypatch):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore makes that many; the collection makes the call once
+    client = TimingOut({"src": [order(1)], "dst": [order(1)]}, failures=1)
+    with pytest.raises(AnsibleDynamoDBError, match="Read timeout"):
+        compare(client, segments=1)
+    assert client.scans == 1 and read_waits == []
