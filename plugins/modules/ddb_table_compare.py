@@ -17,10 +17,10 @@ description:
     unordered); O(ignore_attributes) leaves attributes out of the comparison.
   - Reads only. Both tables are read once, at the same time, each with a parallel scan of O(segments)
     segments; per item the module keeps a 64-bit digest of its key, a 64-bit digest of the item and the
-    key itself (about 40 bytes an item for short keys, 200 MB for two tables of 2,000,000 items), so the
+    key itself (about 45 bytes an item for short keys, 150 MB at the peak for two tables of 1,000,000 items), so the
     comparison reads what a plain scan of both tables reads. The differing items among the samples are
     then read again from both tables with BatchGetItem to name the attributes that differ.
-  - When the two tables hold more than 4,000,000 items together (DescribeTable's C(ItemCount), which
+  - When the two tables hold more than 2,000,000 items together (DescribeTable's C(ItemCount), which
     DynamoDB updates about every six hours), the module holds no table at all instead - it scans the
     source page by page and reads each page's keys from the target with BatchGetItem, then counts the
     target with a V(Select=COUNT) scan - which costs one more read of the target but keeps memory bounded
@@ -68,7 +68,7 @@ options:
     default: false
 notes:
   - Compare tables that are not being written. An item written while the tables are read shows as a
-    difference; when a sampled difference is gone when it is read again, or (for tables above 4,000,000
+    difference; when a sampled difference is gone when it is read again, or (for tables above 2,000,000
     items) the counts of the separate scans do not add up, the module fails and says a table was written.
   - Reads are strongly consistent and cost read capacity for every item of both tables; on provisioned
     tables, expect throttling (which is retried) or raise the read capacity for the comparison.
@@ -159,7 +159,7 @@ samples:
     extra_in_target:
       description:
         - Keys of target items that the source does not have, smallest keys first.
-        - For tables above 4,000,000 items together, the target is searched only until O(sample_limit) of
+        - For tables above 2,000,000 items together, the target is searched only until O(sample_limit) of
           them are found, so these are some of the extra keys, not necessarily the smallest.
       returned: always
       type: list
