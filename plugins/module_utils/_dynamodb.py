@@ -5,9 +5,11 @@
 
 """Every DynamoDB call of backupkit.dynamodb, and the DynamoDB helpers (private).
 
-One error handler (:class:`DynamoDBErrorHandler`), each call wrapped once. Control-plane
-calls (ListTables, DescribeTable, DescribeContinuousBackups, ListTagsOfResource, a Scan page) are retried by
-:data:`aws_retry`. The batch calls (BatchWriteItem, BatchGetItem) retry themselves on
+One error handler (:class:`DynamoDBErrorHandler`), each call wrapped once. The reads (ListTables,
+DescribeTable, DescribeContinuousBackups, ListTagsOfResource, a Scan page, DescribeImport, ListImports)
+are retried by :func:`read_retry` (transient error codes, and read timeouts and connection
+errors after botocore gave up), the other control-plane calls by :data:`aws_retry` (error codes
+only). The batch calls (BatchWriteItem, BatchGetItem) retry themselves on
 a :class:`Budget`, because AWS answers them in part (UnprocessedItems / UnprocessedKeys)
 as well as with throttling and 5xx errors; both retry the same error codes.
 """
@@ -31,6 +33,7 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._poll import re
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import aws_retry
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import error_code_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import is_retryable
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import read_retry
 
 READ_CHUNK = 100  # BatchGetItem's limit
 WRITE_CHUNK = 25  # BatchWriteItem's limit
@@ -54,20 +57,20 @@ def _paged(client, operation, key, **params):
 
 
 @DynamoDBErrorHandler.common_error_handler("list DynamoDB tables")
-@aws_retry
+@read_retry
 def list_tables(client):
     return _paged(client, "list_tables", "TableNames")
 
 
 @DynamoDBErrorHandler.list_error_handler("describe table")
-@aws_retry
+@read_retry
 def describe_table(client, name):
     """DescribeTable's Table, or None when there is no such table."""
     return client.describe_table(TableName=name)["Table"]
 
 
 @DynamoDBErrorHandler.list_error_handler("describe the table's continuous backups")
-@aws_retry
+@read_retry
 def describe_continuous_backups(client, name):
     """DescribeContinuousBackups' ContinuousBackupsDescription, or None when there is no such table."""
     return client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
@@ -109,14 +112,14 @@ def update_table(client, name, **params):
 
 
 @DynamoDBErrorHandler.list_error_handler("list the table's tags", default_value=[])
-@aws_retry
+@read_retry
 def list_tags_of_resource(client, arn):
     """The table's tags as [{Key, Value}] (every page); [] when there is no such table."""
     return _paged(client, "list_tags_of_resource", "Tags", ResourceArn=arn)
 
 
 @DynamoDBErrorHandler.common_error_handler("scan the table")
-@aws_retry
+@read_retry
 def scan_page(client, **params):
     """One Scan answer (one page of one segment)."""
     return client.scan(**params)
@@ -130,14 +133,14 @@ def import_table(client, **params):
 
 
 @DynamoDBErrorHandler.list_error_handler("describe the import")
-@aws_retry
+@read_retry
 def describe_import(client, import_arn):
     """DescribeImport's ImportTableDescription, or None when AWS does not know the import."""
     return client.describe_import(ImportArn=import_arn)["ImportTableDescription"]
 
 
 @DynamoDBErrorHandler.common_error_handler("list the table's imports")
-@aws_retry
+@read_retry
 def list_imports(client, table_arn):
     """ListImports' ImportSummaryList for one table (every page; AWS keeps 90 days of imports)."""
     summaries = []

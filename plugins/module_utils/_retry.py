@@ -25,6 +25,22 @@ botocore's retry mode (``standard``, ``adaptive``, ``legacy``) and are honoured 
 botocore honours them; modules that pass a client configuration of their own
 (:func:`botocore_retries`) leave out what the user chose.
 
+Reads are also made again after botocore gives up on the connection (:func:`read_retry`):
+a read timeout (``ReadTimeoutError``: the endpoint took longer than ``read_timeout``, 60 s by
+default, to answer), a refused or unreachable endpoint (``EndpointConnectionError``,
+``ConnectTimeoutError``) or a connection closed mid-answer (``ConnectionClosedError``). A read
+changes nothing, so a second one is safe: Scan, Query, GetItem, BatchGetItem and the
+Describe*/List*/Get* calls. Writes are not made again on these errors by :data:`aws_retry`,
+because the first attempt may have been carried out and only its answer lost, and some writes
+are not idempotent: CreateBackup, StartBackupJob and StartRestoreJob without an idempotency token,
+RestoreTableFromBackup / RestoreTableToPointInTime and CreateTable (a second attempt fails with
+"already exists", hiding the first one's success), KMS CreateKey (a second key), an UpdateItem
+that adds to a number or appends to a list, a conditional PutItem / DeleteItem (the second
+attempt fails its condition), TransactWriteItems and ImportTable (botocore fills in a new
+ClientRequestToken / ClientToken per call, so a call made again is a new transaction or import).
+BatchWriteItem of whole-item puts and deletes is idempotent, and ``_dynamodb.batch_write`` makes
+it again on connection errors on its own budget.
+
 Usage, under the service's error handler::
 
     @BackupErrorHandler.common_error_handler("delete backup plan")
@@ -37,6 +53,13 @@ from __future__ import annotations
 
 import functools
 import os
+import random
+import time
+
+try:
+    import botocore.exceptions
+except ImportError:
+    pass  # the module reports missing botocore
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -151,6 +174,44 @@ def aws_retry(func):
         return retried(client, *args, **kwargs)
 
     return call
+
+
+def connection_errors():
+    """The botocore errors after which a read is made again: the endpoint did not answer in time,
+    could not be reached, or closed the connection before its answer was complete."""
+    exceptions = botocore.exceptions
+    return (exceptions.ReadTimeoutError, exceptions.ConnectTimeoutError, exceptions.EndpointConnectionError,
+            exceptions.ConnectionClosedError)
+
+
+def read_retry(func):
+    """:data:`aws_retry` for a read (a call that changes nothing: Scan, Query, GetItem, BatchGetItem,
+    Describe*, List*, Get*): also made again after botocore gave up on a read timeout, a refused or
+    unreachable endpoint or a closed connection (:func:`connection_errors`). The same bound
+    (:func:`collection_attempts` calls), the same full-jitter waits as :data:`aws_retry`. Never use it
+    for a write: see the module's documentation for the writes a second attempt would repeat."""
+
+    @functools.wraps(func)
+    def call(client, *args, **kwargs):
+        attempts = collection_attempts(client)
+        for attempt in range(attempts):
+            try:
+                return func(client, *args, **kwargs)
+            except botocore.exceptions.ClientError as error:
+                if attempt + 1 >= attempts or not is_retryable(error_code_of(error)):
+                    raise
+            except connection_errors():
+                if attempt + 1 >= attempts:
+                    raise
+            # full jitter, as aws_retry (amazon.aws's jittered backoff) waits
+            _sleep(random.uniform(0, min(MAX_DELAY, DELAY * 2 ** attempt)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return call
+
+
+def _sleep(seconds):
+    time.sleep(seconds)
 
 
 def is_retryable(error_code):

@@ -5,7 +5,19 @@
 
 """Item-by-item comparison of two DynamoDB tables, behind ddb_table_compare (private).
 
-Three passes, none of which holds a table:
+Two methods. ``digests`` (the default up to :data:`DIGEST_ITEMS` items in both tables together,
+by DescribeTable's ItemCount) reads each table once, both at the same time, each with a parallel
+scan of ``segments`` segments (consistent reads), and keeps per item only a 64-bit digest of its
+key, a 64-bit digest of the item as DynamoDB stores it (without the ignored attributes) and its
+packed key (about 45 bytes an item for short keys, :class:`TableDigests`). Sorted by key digest,
+the two lists are merged: keys only the source has are ``missing_in_target``, keys only the
+target has ``extra_in_target``, same keys with other item digests ``different``. The
+``sample_limit`` smallest keys of each kind are exact and complete; the different items among
+them are read again from both tables with BatchGetItem to name the attributes that differ. The
+reads are what the read floor is: one scan of each table.
+
+``stream`` (larger tables, whose digests would not fit in bounded memory) makes three passes,
+none of which holds a table:
 
 1. *compare*: a parallel scan of the source (``segments`` segments, consistent
    reads), page by page; each page's keys are read from the target with
@@ -27,14 +39,20 @@ every run whatever the threads' timing.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import decimal
 import functools
+import hashlib
 import itertools
+import json
+import re
 import threading
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import canonical_attribute
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._csv_items import canonical_number
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import Budget
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import READ_CHUNK
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import batch_get
@@ -42,6 +60,10 @@ from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb impor
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import scan_page
 
 RETRY_ATTEMPTS = 10
+# Up to this many items in both tables together (DescribeTable's ItemCount), the tables are compared
+# by digests (about 45 bytes an item held, 75 while sorting: 150 MB at the limit with short keys); above it,
+# by the streaming passes, whose memory does not grow with the tables.
+DIGEST_ITEMS = 2000000
 
 
 class TablesChanged(Exception):
@@ -71,6 +93,7 @@ class Keys(object):
 
     def __init__(self, schema):
         self.names = [name for name, _role, _type in schema]
+        self.types = [attr_type for _name, _role, attr_type in schema]
 
     def key_of(self, item):
         return dict((name, item[name]) for name in self.names)
@@ -83,9 +106,87 @@ class Keys(object):
         """An order over keys that sorts numbers by value."""
         return tuple((kind, decimal.Decimal(value)) if kind == "N" else (kind, value) for kind, value in self.values(item))
 
+    def pack(self, item):
+        """The key in a few bytes: per key attribute, its length (2 bytes) and its text or bytes
+        (a number as :func:`number_text`), so equal keys pack alike."""
+        out = bytearray()
+        for name, kind in zip(self.names, self.types):
+            inner = item[name][kind]
+            if kind == "B":
+                data = bytes(inner)
+            else:
+                data = (number_text(inner) if kind == "N" else inner).encode("utf-8")
+            out += len(data).to_bytes(2, "big")
+            out += data
+        return bytes(out)
+
+    @staticmethod
+    def digest(packed):
+        """A 64-bit digest of a packed key."""
+        return int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "big")
+
+    def unpack(self, packed, types):
+        """The key (DynamoDB JSON, as botocore gives it) of :meth:`pack`'s bytes; ``types`` per key attribute."""
+        key = {}
+        position = 0
+        for name, kind in zip(self.names, types):
+            size = int.from_bytes(packed[position:position + 2], "big")
+            data = bytes(packed[position + 2:position + 2 + size])
+            position += 2 + size
+            key[name] = {kind: data if kind == "B" else data.decode("utf-8")}
+        return key
+
     def projection(self):
         names = dict(("#k%d" % i, name) for i, name in enumerate(self.names))
         return dict(ProjectionExpression=", ".join(sorted(names)), ExpressionAttributeNames=names)
+
+
+_PLAIN_NUMBER = re.compile(r"(-?)0*([0-9]+?)(?:\.([0-9]*?)0*)?\Z")
+
+
+def number_text(text):
+    """A DynamoDB number as plain decimal text without redundant zeros: equal numbers, equal text
+    (``1.50``, ``1.5`` and ``15E-1`` are all ``1.5``; ``-0`` is ``0``)."""
+    match = _PLAIN_NUMBER.match(text)
+    if match is None:  # an exponent, a sign or a dot first: written out by Decimal
+        return number_text(format(decimal.Decimal(canonical_number(text)), "f"))
+    sign, whole, fraction = match.groups()
+    if fraction:
+        return "%s%s.%s" % (sign, whole, fraction)
+    return "0" if whole == "0" else sign + whole
+
+
+def _base64(value):
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    raise TypeError("not JSON serializable: %r" % type(value))
+
+
+def item_digest(item, ignore=()):
+    """A 64-bit digest of an item as DynamoDB stores it, without the ``ignore`` attributes: equal when
+    :func:`differing_attributes` finds no difference (numbers by value, sets unordered).
+
+    Strings, booleans and nulls are hashed as they are (through json, in C); the other kinds in their
+    canonical form, under a kind name no attribute value has (``~N``, ``~SS``, ...).
+    """
+    fixed = None
+    for name, value in item.items():
+        if name in ignore:
+            fixed = fixed if fixed is not None else dict(item)
+            del fixed[name]
+            continue
+        if "S" in value or "BOOL" in value or "NULL" in value:
+            continue
+        (kind, inner), = value.items()
+        fixed = fixed if fixed is not None else dict(item)
+        if kind == "B":
+            fixed[name] = {"B": _base64(inner)}
+        elif kind == "N":
+            fixed[name] = {"~N": number_text(inner)}
+        else:
+            fixed[name] = {"~" + kind: repr(canonical_attribute(value))}
+    text = json.dumps(item if fixed is None else fixed, sort_keys=True, separators=(",", ":"), default=_base64)
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def differing_attributes(source, target, ignore=()):
@@ -174,6 +275,92 @@ def chunks(items, size=READ_CHUNK):
         yield items[start:start + size]
 
 
+class TableDigests(object):
+    """Per item of one table: key digest, item digest (without ``ignore``) and packed key; safe across threads.
+
+    :meth:`seal` sorts them by key digest. Two different keys share a 64-bit key digest about once in
+    10^7 comparisons of two million-item tables; such a pair is counted as one different item, and
+    the sample then shows the two keys.
+    """
+
+    def __init__(self, keys, ignore=()):
+        self.keys = keys
+        self.ignore = frozenset(ignore)
+        self.key_digests = array("Q")
+        self.item_digests = array("Q")
+        self.ends = array("Q")  # end of each item's packed key in ``packed``
+        self.packed = bytearray()
+        self.order = None  # after seal: the position (as added) of each sorted entry
+        self._lock = threading.Lock()
+
+    def add(self, items):
+        keys, ignore = self.keys, self.ignore
+        key_digests, item_digests, packed = [], [], []
+        for item in items:
+            one = keys.pack(item)
+            packed.append(one)
+            key_digests.append(keys.digest(one))
+            item_digests.append(item_digest(item, ignore))
+        with self._lock:
+            self.key_digests.extend(key_digests)
+            self.item_digests.extend(item_digests)
+            for one in packed:
+                self.packed += one
+                self.ends.append(len(self.packed))
+
+    def __len__(self):
+        return len(self.key_digests)
+
+    def seal(self):
+        """Sort by key digest (one list of Python ints at a time: ~50 bytes an item while sorting)."""
+        count = len(self.key_digests)
+        combined = [(digest << 32) | position for position, digest in enumerate(self.key_digests)]
+        combined.sort()
+        mask = (1 << 32) - 1
+        self.order = array("I" if array("I").itemsize >= 4 else "L", (value & mask for value in combined))
+        self.key_digests = array("Q", (value >> 32 for value in combined))
+        del combined
+        item_digests = self.item_digests
+        self.item_digests = array("Q", (item_digests[position] for position in self.order))
+        assert len(self.order) == count
+
+    def key(self, index):
+        """The key (DynamoDB JSON) of sorted entry ``index``."""
+        position = self.order[index]
+        start = self.ends[position - 1] if position else 0
+        return self.keys.unpack(self.packed[start:self.ends[position]], self.keys.types)
+
+
+def merge(source, target):
+    """(missing, extra, different): sorted-entry indexes of source keys the target lacks, of target keys
+    the source lacks, and (source index, target index) pairs of same keys with other item digests."""
+    skeys, tkeys = source.key_digests, target.key_digests
+    sitems, titems = source.item_digests, target.item_digests
+    if skeys == tkeys:  # the same keys (the usual case): compare the item digests only
+        if sitems == titems:
+            return [], [], []
+        return [], [], [(i, i) for i, (a, b) in enumerate(zip(sitems, titems)) if a != b]
+    missing, extra, different = [], [], []
+    i = j = 0
+    ns, nt = len(skeys), len(tkeys)
+    while i < ns and j < nt:
+        a, b = skeys[i], tkeys[j]
+        if a == b:
+            if sitems[i] != titems[j]:
+                different.append((i, j))
+            i += 1
+            j += 1
+        elif a < b:
+            missing.append(i)
+            i += 1
+        else:
+            extra.append(j)
+            j += 1
+    missing.extend(range(i, ns))
+    extra.extend(range(j, nt))
+    return missing, extra, different
+
+
 # ---------------------------------------------------------------------------
 # the comparison
 
@@ -182,7 +369,8 @@ class TableComparison(object):
     """Compare ``source`` with ``target`` (table names or ARNs with the same key schema)."""
 
     def __init__(self, client, source, target, key_schema, ignore_attributes=(), sample_limit=10, segments=8, budget=None,
-                 source_client=None):
+                 source_client=None, method="digests"):
+        self.method = method
         self.client = client
         # the source table may be in another Region (a DR drill): read it with its own client
         self.source_client = source_client or client
@@ -211,8 +399,8 @@ class TableComparison(object):
                 return
             params["ExclusiveStartKey"] = start
 
-    def _parallel(self, work):
-        """Run work(segment) for every segment; the first error stops the others and is raised."""
+    def _parallel(self, work, workers=None):
+        """Run work(n) for n below ``workers`` (the segments); the first error stops the others and is raised."""
         self._stop.clear()
 
         def guarded(segment):
@@ -222,8 +410,9 @@ class TableComparison(object):
                 self._stop.set()
                 raise
 
-        with ThreadPoolExecutor(max_workers=self.segments) as pool:
-            futures = [pool.submit(guarded, segment) for segment in range(self.segments)]
+        workers = workers or self.segments
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(guarded, segment) for segment in range(workers)]
             results = []
             error = None
             for future in futures:
@@ -292,7 +481,59 @@ class TableComparison(object):
         self._parallel(self._count_segment)
         return self.counts.target_count
 
+    # --- by digests
+    def _digest_segment(self, table, digests, segment, client=None):
+        for page in self._pages(table, segment, client=client):
+            digests.add(page.get("Items", []))
+
+    def _run_digests(self):
+        source, target = TableDigests(self.keys, self.ignore), TableDigests(self.keys, self.ignore)
+        work = [(self.source, source, segment, self.source_client) for segment in range(self.segments)]
+        work += [(self.target, target, segment, self.client) for segment in range(self.segments)]
+        self._parallel(lambda n: self._digest_segment(*work[n]), workers=len(work))
+        source.seal()
+        target.seal()
+        missing, extra, different = merge(source, target)
+        counts = self.counts
+        counts.add(source_count=len(source), target_count=len(target), missing_in_target=len(missing),
+                   different=len(different), extras_found=len(extra))
+        for index in missing:
+            key = source.key(index)
+            self.missing.offer(self.keys.sort_key(key), functools.partial(jsonable, key))
+        for index in extra:
+            key = target.key(index)
+            self.extras.offer(self.keys.sort_key(key), functools.partial(jsonable, key))
+        chosen = Sample(self.sample_limit)
+        for pair in different:
+            key = source.key(pair[0])
+            chosen.offer(self.keys.sort_key(key), functools.partial(lambda key, pair: (key, target.key(pair[1])), key, pair))
+        self._describe_differences(chosen.values())
+        return self.result(len(extra))
+
+    def _describe_differences(self, pairs):
+        """Read the sampled different items from both tables and name the attributes that differ."""
+        for chunk in chunks(pairs):
+            found = {}
+            for table, position, client in ((self.source, 0, self.source_client), (self.target, 1, self.client)):
+                keys = [pair[position] for pair in chunk]
+                for item in batch_get(client, table, keys, self.budget):
+                    found[(position, self.keys.values(item))] = item
+            for source_key, target_key in chunk:
+                source_item = found.get((0, self.keys.values(source_key)))
+                target_item = found.get((1, self.keys.values(target_key)))
+                names = differing_attributes(source_item, target_item, self.ignore) if source_item and target_item else []
+                if not names:
+                    raise TablesChanged(
+                        "an item of key %s read again from both tables no longer differs or no longer exists: a table was "
+                        "written while it was compared; compare tables that are not being written (for example a restored "
+                        "table and the restore's recovery point, not the live source)" % (jsonable(source_key),)
+                    )
+                self.different.offer(self.keys.sort_key(source_key),
+                                     functools.partial(self._difference, source_key, source_item, target_item, names))
+
     def run(self):
+        if self.method == "digests":
+            return self._run_digests()
         self._parallel(self._compare_segment)
         self._parallel(self._count_segment)
         counts = self.counts

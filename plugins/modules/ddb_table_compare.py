@@ -15,9 +15,16 @@ description:
     missing in the target, the items only the target has and the items that differ.
   - Values are compared the way DynamoDB stores them (V(1.50) and V(1.5) are the same number, sets are
     unordered); O(ignore_attributes) leaves attributes out of the comparison.
-  - Reads only. The source is read with a parallel scan of O(segments) segments, page by page, and each
-    page's keys are read from the target with BatchGetItem; the target is counted with a parallel
-    V(Select=COUNT) scan. Neither table is ever held whole, so memory stays bounded as tables grow.
+  - Reads only. Both tables are read once, at the same time, each with a parallel scan of O(segments)
+    segments; per item the module keeps a 64-bit digest of its key, a 64-bit digest of the item and the
+    key itself (about 45 bytes an item for short keys, 150 MB at the peak for two tables of 1,000,000 items), so the
+    comparison reads what a plain scan of both tables reads. The differing items among the samples are
+    then read again from both tables with BatchGetItem to name the attributes that differ.
+  - When the two tables hold more than 2,000,000 items together (DescribeTable's C(ItemCount), which
+    DynamoDB updates about every six hours), the module holds no table at all instead - it scans the
+    source page by page and reads each page's keys from the target with BatchGetItem, then counts the
+    target with a V(Select=COUNT) scan - which costs one more read of the target but keeps memory bounded
+    however large the tables grow.
   - Throttling, HTTP 5xx answers and unprocessed keys are retried with exponential backoff and jitter.
   - O(fail_on_diff=true) turns a difference into a failed task, for restore drills.
 author:
@@ -75,8 +82,9 @@ options:
     default: false
     version_added: 0.2.0
 notes:
-  - Compare tables that are not being written. The counts come from separate scans of the two tables, and
-    a table written during the comparison gives counts that do not add up; the module then fails and says so.
+  - Compare tables that are not being written. An item written while the tables are read shows as a
+    difference; when a sampled difference is gone when it is read again, or (for tables above 2,000,000
+    items) the counts of the separate scans do not add up, the module fails and says a table was written.
   - Reads are strongly consistent and cost read capacity for every item of both tables; on provisioned
     tables, expect throttling (which is retried) or raise the read capacity for the comparison.
   - A table that is still being created or restored cannot be compared; wait until it is V(ACTIVE).
@@ -181,8 +189,8 @@ samples:
     extra_in_target:
       description:
         - Keys of target items that the source does not have, smallest keys first.
-        - The target is searched only until O(sample_limit) of them are found, so these are some of the
-          extra keys, not necessarily the smallest.
+        - For tables above 2,000,000 items together, the target is searched only until O(sample_limit) of
+          them are found, so these are some of the extra keys, not necessarily the smallest.
       returned: always
       type: list
       elements: dict
@@ -266,6 +274,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import describe_table
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._dynamodb import key_schema_of
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._retry import botocore_retries
+from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import DIGEST_ITEMS
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import TableComparison
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import TablesChanged
 from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import key_schema_mismatch
@@ -335,7 +344,7 @@ def run(module):
     params = module.params
     started = time.monotonic()
     check_options(module)
-    config = dict(max_pool_connections=params["segments"] + 4)
+    config = dict(max_pool_connections=2 * params["segments"] + 4)  # both tables are scanned at once
     retries = botocore_retries(params)
     if retries:
         config["retries"] = retries
@@ -367,10 +376,11 @@ def run(module):
     if ignored_keys:
         module.fail_json(msg="ignore_attributes names key attributes, which cannot be ignored: %s" % ", ".join(ignored_keys))
 
+    items = (source.get("ItemCount") or 0) + (target.get("ItemCount") or 0)
     comparison = TableComparison(
         client, params["source_table"], params["target_table"], schema,
         ignore_attributes=params["ignore_attributes"], sample_limit=params["sample_limit"], segments=params["segments"],
-        source_client=source_client,
+        source_client=source_client, method="digests" if items <= DIGEST_ITEMS else "stream",
     )
     try:
         compared = comparison.run()

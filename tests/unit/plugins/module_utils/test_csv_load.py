@@ -84,3 +84,38 @@ def test_scan_segments_grow_with_the_table_up_to_the_concurrency():
     assert _csv_load.scan_segments({"TableSizeBytes": 100 * 1024 ** 2}, rows, 16) == 7
     assert _csv_load.scan_segments({"TableSizeBytes": 100 * 1024 ** 3}, rows, 16) == 16
     assert _csv_load.scan_segments({"ItemCount": 0}, rows, 16) == 1
+
+
+class ScanTimingOut:
+    """A table of three items whose first two Scans end in botocore's read timeout."""
+
+    def __init__(self):
+        self.scans = 0
+        self.lock = threading.Lock()
+
+    def scan(self, **params):
+        import botocore.exceptions
+
+        with self.lock:
+            self.scans += 1
+            if self.scans <= 2:
+                raise botocore.exceptions.ReadTimeoutError(endpoint_url="http://127.0.0.1:5000/")
+        assert params["ConsistentRead"] is True and params["TotalSegments"] == 1
+        return {"Items": [{"order_id": {"S": "o-0"}, "item_id": {"N": str(n)}, "qty": {"N": str(n)}} for n in range(3)]}
+
+
+def test_sync_scan_that_timed_out_is_made_again(monkeypatch):
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils import _retry
+
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    waits = []
+    monkeypatch.setattr(_retry, "_sleep", waits.append)
+    options = dict(encoding="utf-8", delimiter=",", fieldnames=None, column_types={"qty": "N"},
+                   empty_values="omit", concurrency=4, retries=5, diff=False)
+    source = _csv_load.content_source(CSV)
+    converter, validation = _csv_load.validate(source, options, _csv_load.make_converter_factory(KEYS, options, "content"))
+    client = ScanTimingOut()
+    loader = _csv_load.Loader(client, "t", converter, options, check_mode=True)
+    loader.scan_stored(validation.digests, segments=1, prune=False)
+    assert client.scans == 3 and len(waits) == 2
+    assert sum(1 for digest in loader.stored if digest) == 3  # the three stored items were read

@@ -147,7 +147,8 @@ class FakeDynamoDB(object):
     def scan(self, TableName, Segment, TotalSegments, ConsistentRead, ExclusiveStartKey=None, Select=None,
              ProjectionExpression=None, ExpressionAttributeNames=None):
         assert ConsistentRead is True
-        if self.throttle_every and self._count("scan") % self.throttle_every == 0:
+        calls = self._count("scan")
+        if self.throttle_every and calls % self.throttle_every == 0:
             raise _throttled("Scan")
         items = [i for n, i in enumerate(self.tables[TableName]) if n % TotalSegments == Segment]
         start = int(ExclusiveStartKey["pos"]["N"]) if ExclusiveStartKey else 0
@@ -169,7 +170,8 @@ class FakeDynamoDB(object):
         keys = request["Keys"]
         with self._lock:
             self.largest_batch = max(self.largest_batch, len(keys))
-        if self.throttle_every and self._count("batch_get_item") % self.throttle_every == 0:
+        calls = self._count("batch_get_item")
+        if self.throttle_every and calls % self.throttle_every == 0:
             raise _throttled("BatchGetItem")
         stored = dict((self._key(i), i) for i in self.tables[table])
         unprocessed = []
@@ -193,17 +195,22 @@ def no_sleeping(monkeypatch):
     monkeypatch.setattr("ansible_collections.amazon.aws.plugins.module_utils.cloud.time.sleep", lambda seconds: None)
 
 
+METHODS = pytest.mark.parametrize("method", ["digests", "stream"])
+
+
 def compare(client, **kwargs):
     kwargs.setdefault("budget", Budget(10, sleep=lambda seconds: None))
+    kwargs.setdefault("method", "digests")
     comparison = TableComparison(client, "src", "dst", SCHEMA, **kwargs)
     return comparison, comparison.run()
 
 
-def test_equal_tables_with_numbers_and_sets_written_differently():
+@METHODS
+def test_equal_tables_with_numbers_and_sets_written_differently(method):
     source = [order(n) for n in range(250)]
     target = [dict(order(n), price={"N": "%d.5" % n}, tags={"SS": ["b", "a"]}) for n in reversed(range(250))]
     client = FakeDynamoDB({"src": source, "dst": target})
-    comparison, result = compare(client, segments=4)
+    comparison, result = compare(client, method=method, segments=4)
     assert result == dict(
         equal=True, source_count=250, target_count=250, missing_in_target=0, extra_in_target=0, different=0,
         samples=dict(missing_in_target=[], extra_in_target=[], different=[]),
@@ -212,14 +219,15 @@ def test_equal_tables_with_numbers_and_sets_written_differently():
     assert client.projections == []  # no extras, no keys-only scan
 
 
-def test_missing_extra_and_different_are_counted_and_sampled():
+@METHODS
+def test_missing_extra_and_different_are_counted_and_sampled(method):
     source = [order(n) for n in range(200)]
     target = [order(n) for n in range(200) if n not in (5, 50, 150)]
     target = [dict(i, status={"S": "CHANGED"}) if i["order_id"]["S"] in ("O-010", "O-020") and i["item_id"]["N"] == "1" else i
               for i in target]
     target += [order(n) for n in range(1000, 1004)]
     client = FakeDynamoDB({"src": source, "dst": target})
-    _comparison, result = compare(client, segments=3, sample_limit=10)
+    _comparison, result = compare(client, method=method, segments=3, sample_limit=10)
     assert (result["source_count"], result["target_count"]) == (200, 201)
     assert (result["missing_in_target"], result["extra_in_target"], result["different"]) == (3, 4, 2)
     assert result["equal"] is False
@@ -238,15 +246,19 @@ def test_missing_extra_and_different_are_counted_and_sampled():
         {"key": {"order_id": {"S": "O-020"}, "item_id": {"N": "1"}}, "attributes": ["status"], "source": {},
          "target": {"status": {"S": "CHANGED"}}},
     ]
-    assert client.projections and all(p[1] == {"#k0": "order_id", "#k1": "item_id"} for p in client.projections)
+    if method == "stream":  # a keys-only scan of the target found the extras
+        assert client.projections and all(p[1] == {"#k0": "order_id", "#k1": "item_id"} for p in client.projections)
+    else:  # each table read once; BatchGetItem only for the two different items, in both tables
+        assert client.projections == [] and client.calls["batch_get_item"] == 2
 
 
-def test_samples_are_bounded_and_the_same_on_every_run():
+@METHODS
+def test_samples_are_bounded_and_the_same_on_every_run(method):
     source = [order(n) for n in range(100)]
     target = [dict(order(n), price={"N": "0"}) for n in range(100) if n % 2] + [order(n) for n in range(500, 540)]
     runs = []
     for segments in (1, 5, 8):
-        _comparison, result = compare(FakeDynamoDB({"src": source, "dst": target}, page_size=3), segments=segments, sample_limit=2)
+        _comparison, result = compare(FakeDynamoDB({"src": source, "dst": target}, page_size=3), method=method, segments=segments, sample_limit=2)
         assert (result["missing_in_target"], result["different"], result["extra_in_target"]) == (50, 50, 40)
         assert all(len(v) == 2 for v in result["samples"].values())
         runs.append((result["samples"]["missing_in_target"], result["samples"]["different"]))
@@ -259,36 +271,39 @@ def test_extra_search_stops_once_the_sample_is_full():
     source = [order(n) for n in range(10)]
     target = source + [order(n) for n in range(100, 400)]
     client = FakeDynamoDB({"src": source, "dst": target}, page_size=5)
-    comparison, result = compare(client, segments=1, sample_limit=3)
+    comparison, result = compare(client, segments=1, sample_limit=3, method="stream")
     assert result["extra_in_target"] == 300
     assert len(result["samples"]["extra_in_target"]) == 3
     assert comparison.extras_complete
     assert len(client.projections) < 310 // 5  # stopped long before the end of the target
 
 
-def test_sample_limit_zero_reads_no_extras():
+@METHODS
+def test_sample_limit_zero_reads_no_extras(method):
     client = FakeDynamoDB({"src": [order(1)], "dst": [order(2)]})
-    _comparison, result = compare(client, sample_limit=0, segments=2)
+    _comparison, result = compare(client, sample_limit=0, method=method, segments=2)
     assert (result["missing_in_target"], result["extra_in_target"]) == (1, 1)
     assert result["samples"] == dict(missing_in_target=[], extra_in_target=[], different=[])
     assert client.projections == []
 
 
-def test_ignore_attributes_in_the_comparison():
+@METHODS
+def test_ignore_attributes_in_the_comparison(method):
     source = [order(n, loaded_at={"S": "monday"}) for n in range(20)]
     target = [order(n, loaded_at={"S": "tuesday"}) for n in range(20)]
-    _comparison, result = compare(FakeDynamoDB({"src": source, "dst": target}), segments=2)
+    _comparison, result = compare(FakeDynamoDB({"src": source, "dst": target}), method=method, segments=2)
     assert result["different"] == 20 and result["samples"]["different"][0]["attributes"] == ["loaded_at"]
-    _comparison, result = compare(FakeDynamoDB({"src": source, "dst": target}), segments=2, ignore_attributes=["loaded_at"])
+    _comparison, result = compare(FakeDynamoDB({"src": source, "dst": target}), method=method, segments=2, ignore_attributes=["loaded_at"])
     assert result["equal"] is True
 
 
-def test_throttling_and_unprocessed_keys_give_the_same_counts():
+@METHODS
+def test_throttling_and_unprocessed_keys_give_the_same_counts(method):
     source = [order(n) for n in range(300)]
     target = [order(n) for n in range(3, 303)]
-    calm = compare(FakeDynamoDB({"src": source, "dst": target}), segments=4)[1]
+    calm = compare(FakeDynamoDB({"src": source, "dst": target}), method=method, segments=4)[1]
     client = FakeDynamoDB({"src": source, "dst": target}, throttle_every=3, unprocessed_every=2)
-    stormy = compare(client, segments=4)[1]
+    stormy = compare(client, method=method, segments=4)[1]
     assert stormy == calm
     assert (calm["missing_in_target"], calm["extra_in_target"]) == (3, 3)
 
@@ -299,7 +314,10 @@ def test_an_error_in_one_segment_stops_the_comparison():
             raise botocore.exceptions.ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "gone"}}, "BatchGetItem")
 
     with pytest.raises(AnsibleDynamoDBError, match="Failed to read items from dst"):
-        compare(Broken({"src": [order(n) for n in range(50)], "dst": []}), segments=4)
+        compare(Broken({"src": [order(n) for n in range(50)], "dst": []}), segments=4, method="stream")
+    with pytest.raises(AnsibleDynamoDBError, match="Failed to read items from src"):  # a difference is read again
+        compare(Broken({"src": [order(n) for n in range(50)], "dst": [order(n, price={"N": "0"}) for n in range(50)]}),
+                segments=4)
 
 
 def test_a_target_emptied_during_the_comparison_is_reported():
@@ -310,7 +328,132 @@ def test_a_target_emptied_during_the_comparison_is_reported():
             return FakeDynamoDB.scan(self, TableName, **kwargs)
 
     with pytest.raises(TablesChanged):
-        compare(Shrinking({"src": [order(n) for n in range(10)], "dst": [order(n) for n in range(10)]}), segments=2)
+        compare(Shrinking({"src": [order(n) for n in range(10)], "dst": [order(n) for n in range(10)]}), segments=2,
+                method="stream")
+
+
+def test_a_difference_gone_when_read_again_is_reported():
+    class Mending(FakeDynamoDB):
+        def batch_get_item(self, RequestItems):
+            self.tables["dst"] = [order(n) for n in range(10)]  # the target is written back meanwhile
+            return FakeDynamoDB.batch_get_item(self, RequestItems)
+
+    with pytest.raises(TablesChanged, match="written while it was compared"):
+        compare(Mending({"src": [order(n) for n in range(10)], "dst": [order(n, price={"N": "0"}) for n in range(10)]}),
+                segments=2)
+
+
+def test_digests_find_the_smallest_extra_keys_and_each_table_is_read_once():
+    source = [order(n) for n in range(50)]
+    target = [order(n) for n in range(50)] + [order(n) for n in range(900, 1000)]
+    client = FakeDynamoDB({"src": source, "dst": target}, page_size=4)
+    comparison, result = compare(client, segments=3, sample_limit=2)
+    assert result["extra_in_target"] == 100 and comparison.extras_complete
+    assert result["samples"]["extra_in_target"] == [{"order_id": {"S": "O-225"}, "item_id": {"N": "0"}},
+                                                    {"order_id": {"S": "O-225"}, "item_id": {"N": "1"}}]
+    # one scan of each table: segment pages of at most 4 items, no keys-only scan, no BatchGetItem
+    assert client.calls["scan"] == sum(-(-len(range(s, n, 3)) // 4) or 1 for n in (50, 150) for s in range(3))
+    assert client.calls["batch_get_item"] == 0 and client.projections == []
+
+
+def test_packed_keys_come_back_as_stored():
+    keys = Keys([("id", "HASH", "B"), ("at", "RANGE", "N")])
+    for key in ({"id": {"B": b"\x00\xff,"}, "at": {"N": "1.5"}}, {"id": {"B": b""}, "at": {"N": "-7"}}):
+        assert keys.unpack(keys.pack(key), keys.types) == key
+    text = Keys([("name", "HASH", "S")])
+    assert text.unpack(text.pack({"name": {"S": "\u00e9t\u00e9 \x00"}}), text.types) == {"name": {"S": "\u00e9t\u00e9 \x00"}}
+
+
+# ---------------------------------------------------------------------------
+# a Scan whose answer does not come in time is made again (it is a read)
+
+
+class TimingOut(FakeDynamoDB):
+    """The first ``failures`` Scans end in botocore's read timeout (after botocore's own attempts)."""
+
+    def __init__(self, tables, failures=2, error=None, **kwargs):
+        FakeDynamoDB.__init__(self, tables, **kwargs)
+        self.failures = failures
+        self.error = error or botocore.exceptions.ReadTimeoutError(endpoint_url="http://127.0.0.1:5000/")
+        self.scans = 0
+
+    def scan(self, TableName, **kwargs):
+        with self._lock:
+            self.scans += 1
+            failing = self.scans <= self.failures
+        if failing:
+            raise self.error
+        return FakeDynamoDB.scan(self, TableName, **kwargs)
+
+
+@pytest.fixture
+def read_waits(monkeypatch):
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils import _retry
+
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    waits = []
+    monkeypatch.setattr(_retry, "_sleep", waits.append)
+    return waits
+
+
+@pytest.mark.parametrize("error", [
+    botocore.exceptions.ReadTimeoutError(endpoint_url="http://127.0.0.1:5000/"),
+    botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:5000/"),
+    botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:5000/"),
+])
+def test_a_scan_that_timed_out_is_made_again(read_waits, error):
+    source = [order(n) for n in range(40)]
+    target = [order(n) for n in range(40) if n != 7]
+    client = TimingOut({"src": source, "dst": target}, failures=2, error=error)
+    _comparison, result = compare(client, segments=1)
+    assert (result["source_count"], result["target_count"], result["missing_in_target"]) == (40, 39, 1)
+    assert len(read_waits) == 2 and all(0 <= wait <= 2.0 for wait in read_waits)
+
+
+def test_scan_timeouts_are_bounded_and_then_reported(read_waits):
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils import _retry
+
+    client = TimingOut({"src": [order(1)], "dst": [order(1)]}, failures=100)
+    with pytest.raises(AnsibleDynamoDBError, match="Read timeout"):
+        compare(client, segments=1)
+    assert client.scans == _retry.ATTEMPTS and len(read_waits) == _retry.ATTEMPTS - 1
+
+
+def test_scan_timeouts_are_not_made_again_when_the_user_chose_the_attempts(read_waits, monkeypatch):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore makes that many; the collection makes the call once
+    client = TimingOut({"src": [order(1)], "dst": [order(1)]}, failures=1)
+    with pytest.raises(AnsibleDynamoDBError, match="Read timeout"):
+        compare(client, segments=1)
+    assert client.scans == 1 and read_waits == []
+
+
+def test_item_digests_are_equal_exactly_when_no_attribute_differs():
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import item_digest
+
+    base = {"id": {"S": "1"}, "n": {"N": "1.50"}, "ss": {"SS": ["a", "b"]}, "b": {"B": b"\x00"},
+            "m": {"M": {"x": {"NS": ["2", "1"]}, "y": {"L": [{"S": "p"}, {"N": "3"}]}}}, "ok": {"BOOL": True}, "no": {"NULL": True}}
+    same = {"no": {"NULL": True}, "ok": {"BOOL": True}, "id": {"S": "1"}, "n": {"N": "1.5"}, "ss": {"SS": ["b", "a"]},
+            "b": {"B": bytearray(b"\x00")}, "m": {"M": {"y": {"L": [{"S": "p"}, {"N": "3.0"}]}, "x": {"NS": ["1", "2"]}}}}
+    assert differing_attributes(base, same) == [] and item_digest(base) == item_digest(same)
+    for name, other in [("id", {"N": "1"}), ("b", {"S": "AA=="}), ("n", {"S": "1.5"}), ("ok", {"BOOL": False}),
+                        ("m", {"M": {"x": {"NS": ["1", "2"]}, "y": {"L": [{"N": "3"}, {"S": "p"}]}}})]:
+        changed = dict(base, **{name: other})
+        assert differing_attributes(base, changed) == [name] and item_digest(base) != item_digest(changed)
+    assert item_digest(base, frozenset(["n"])) == item_digest(dict(base, n={"N": "9"}), frozenset(["n"]))
+
+
+@pytest.mark.parametrize("texts,expected", [
+    (["1.50", "1.5", "15E-1", "0001.5000", "+1.5"], "1.5"),
+    (["100", "1E2", "1e+2", "100.000"], "100"),
+    (["0", "-0", "0.000", "0E5", "-0.0"], "0"),
+    (["-12.250", "-1225E-2"], "-12.25"),
+    ([".5", "0.50"], "0.5"),
+    (["1E-130"], "0." + "0" * 129 + "1"),
+])
+def test_number_text_is_the_same_for_equal_numbers(texts, expected):
+    from ansible_collections.backupkit.dynamodb.plugins.module_utils._table_compare import number_text
+
+    assert [number_text(text) for text in texts] == [expected] * len(texts)
 
 
 def test_a_source_in_another_region_is_read_with_its_own_client_only():
