@@ -322,7 +322,8 @@ class TableDigests(object):
         del combined
         item_digests = self.item_digests
         self.item_digests = array("Q", (item_digests[position] for position in self.order))
-        assert len(self.order) == count
+        if len(self.order) != count:
+            raise AssertionError("sorted %d key digests of %d" % (len(self.order), count))
 
     def key(self, index):
         """The key (DynamoDB JSON) of sorted entry ``index``."""
