@@ -179,6 +179,10 @@ AFTER_A_SETTING_CHANGED = {("operator", "RecordTableSettings")}
 # Actions a policy lists that the emulator never sees asked for here: another path of the
 # playbooks needs them, or AWS checks them along with the call and the emulator does not.
 OTHER_PATHS = {
+    ("deployer", "dynamodb:BatchGetItem"): "ddb_table_compare reads the differing items it samples, and compares tables "
+                                           "above 2,000,000 items, with it; ddb_csv_load's sync with compare_by: batch_get",
+    ("operator", "dynamodb:BatchGetItem"): "ddb_table_compare (restore, drill) reads the differing items it samples, and "
+                                           "compares tables above 2,000,000 items, with it",
     ("deployer", "backup:UpdateBackupPlan"): "setup, when a policy's schedule, window or lifecycle changes",
     ("deployer", "iam:CreatePolicyVersion"): "setup, when the guard's deny statement changes",
     ("deployer", "iam:DeletePolicyVersion"): "setup, when the guard policy already has five versions",

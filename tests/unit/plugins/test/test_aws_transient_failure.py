@@ -7,6 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ansible.errors import AnsibleFilterError
+
+# Imported when the file is collected, as every plugin the unit tests import: once another test of the same
+# pytest-xdist worker has installed ansible-core's collection finder, importing a collection package for the
+# first time inside a test finds its path twice and fails ("this loader requires exactly one path").
+from ansible_collections.backupkit.dynamodb.plugins.filter.aws_task_retries import aws_task_retries
 from ansible_collections.backupkit.dynamodb.plugins.test.aws_transient_failure import aws_transient_failure
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -111,8 +117,6 @@ def no_aws_settings(monkeypatch, tmp_path):
 
 
 def test_a_role_task_runs_5_more_times_unless_the_user_chose_a_number_of_attempts(no_aws_settings, monkeypatch):
-    from ansible_collections.backupkit.dynamodb.plugins.filter.aws_task_retries import aws_task_retries
-
     assert aws_task_retries(5) == 5
     # the retry mode is botocore's, inside the module: the count stays
     monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
@@ -129,9 +133,5 @@ def test_a_role_task_runs_5_more_times_unless_the_user_chose_a_number_of_attempt
 
 
 def test_aws_task_retries_wants_a_number():
-    from ansible.errors import AnsibleFilterError
-
-    from ansible_collections.backupkit.dynamodb.plugins.filter.aws_task_retries import aws_task_retries
-
     with pytest.raises(AnsibleFilterError, match="must be a number"):
         aws_task_retries("many")
