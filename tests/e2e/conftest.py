@@ -11,17 +11,32 @@ one expected (``BACKUPKIT_E2E_AMAZON_AWS_VERSION``), so the leg cannot pass on t
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 EXTRA_VARIABLE = "BACKUPKIT_E2E_COLLECTIONS_PATH"
 VERSION_VARIABLE = "BACKUPKIT_E2E_AMAZON_AWS_VERSION"
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[2]
+
+
+@functools.cache
+def integration_runner() -> Any:
+    """tests/integration/test_targets.py (loaded once), for its ansible-playbook environment and collection link."""
+    path = REPO / "tests" / "integration" / "test_targets.py"
+    spec = importlib.util.spec_from_file_location("backupkit_integration_runner", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def collections_path(*paths: object) -> str:

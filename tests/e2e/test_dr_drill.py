@@ -21,7 +21,6 @@ One emulator, its virtual clock started on Monday 2026-03-02 00:00 UTC; time mov
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 from backupkit_emulator.process import EmulatorProcess
+from conftest import integration_runner
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-dr-drill")
@@ -51,17 +51,7 @@ ROLE = "backupkit-dynamodb-backup-role"
 ACCESS_DENIED = "Access Denied trying to call AWS Backup service"
 
 
-def _integration_runner() -> Any:
-    """tests/integration/test_targets.py, for its ansible-playbook environment and collection link."""
-    path = REPO / "tests" / "integration" / "test_targets.py"
-    spec = importlib.util.spec_from_file_location("backupkit_integration_runner", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RUNNER = _integration_runner()
+RUNNER = integration_runner()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ it did is checked with boto3. The first setup prints no warning.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -25,7 +24,7 @@ import boto3
 import pytest
 import yaml
 from backupkit_emulator.process import EmulatorProcess
-from conftest import collections_path as e2e_collections_path
+from conftest import collections_path as e2e_collections_path, integration_runner
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-playbooks")
@@ -56,17 +55,7 @@ RECAP = re.compile(
 )
 
 
-def _integration_runner() -> Any:
-    """tests/integration/test_targets.py, for its Emulator class and ansible-playbook environment."""
-    path = REPO / "tests" / "integration" / "test_targets.py"
-    spec = importlib.util.spec_from_file_location("backupkit_integration_runner", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RUNNER = _integration_runner()
+RUNNER = integration_runner()
 
 
 class Result:

@@ -20,7 +20,6 @@ What a user would see is read through ``ansible-playbook`` (the info modules); b
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import boto3
 import pytest
 import yaml
 from backupkit_emulator.process import EmulatorProcess
+from conftest import integration_runner
 
 # The tests of this file share one emulator and run in order: one pytest-xdist worker takes them all.
 pytestmark = pytest.mark.xdist_group("e2e-schedule")
@@ -52,17 +52,7 @@ ROLE = "backupkit-dynamodb-backup-role"
 UTC = datetime.timezone.utc
 
 
-def _integration_runner() -> Any:
-    """tests/integration/test_targets.py, for its ansible-playbook environment and collection link."""
-    path = REPO / "tests" / "integration" / "test_targets.py"
-    spec = importlib.util.spec_from_file_location("backupkit_integration_runner", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RUNNER = _integration_runner()
+RUNNER = integration_runner()
 
 
 @pytest.fixture(scope="module")

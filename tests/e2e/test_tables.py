@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import importlib.util
 import json
 import subprocess
 import sys
@@ -41,6 +40,7 @@ import boto3
 import pytest
 import yaml
 from backupkit_emulator.process import EmulatorProcess
+from conftest import integration_runner
 
 pytestmark = pytest.mark.xdist_group("e2e-tables")
 
@@ -86,16 +86,7 @@ OUTPUTS: dict[str, str] = {}
 STATES: dict[str, dict[str, Any]] = {}
 
 
-def _integration_runner() -> Any:
-    path = REPO / "tests" / "integration" / "test_targets.py"
-    spec = importlib.util.spec_from_file_location("backupkit_integration_runner_tables", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RUNNER = _integration_runner()
+RUNNER = integration_runner()
 
 
 @pytest.fixture(scope="module")
